@@ -32,7 +32,7 @@ ALL_CFLAGS = $(LT_CPPFLAGS) $(LT_CFLAGS) -MMD -MP
 PROVE ?= prove
 PROVE_FLAGS ?= -j2
 
-.PHONY: all unit test check sanitize fuzz install clean
+.PHONY: all unit test check sanitize fuzz install clean run check-headers
 
 all: $(B)/lintel
 
@@ -60,10 +60,24 @@ unit: $(UNIT_BINS)
 
 # `make test`: the unit tests, then the integration tests, in one prove run so that
 # its summary is the last line
-test: all unit
+test: all unit check-headers
 	LINTEL_BINARY=$(abspath $(B)/lintel) $(PROVE) $(PROVE_FLAGS) $(UNIT_BINS) -r t/
 
 check: test
+
+# `make run`: lintel in the foreground from the source tree, with the shipped
+# configuration, logging to the terminal; Ctrl-C stops it
+run: all
+	@mkdir -p logs
+	$(B)/lintel -p $(CURDIR)/ -c conf/lintel.conf -g 'daemon off; error_log stderr notice;'
+
+# every header compiles on its own
+check-headers:
+	@set -e; for h in core/*.h $(if $(HTTP_SRCS),http/*.h); do \
+	    printf '#include "%s"\n' $$(basename $$h) > $(B)/header-check.c; \
+	    $(CC) $(LT_CPPFLAGS) $(LT_CFLAGS) -fsyntax-only $(B)/header-check.c \
+	        || { echo "$$h does not compile on its own"; exit 1; }; \
+	done; rm -f $(B)/header-check.c; echo "headers: each compiles on its own"
 
 # the whole suite again under AddressSanitizer and UndefinedBehaviorSanitizer, with
 # the debug pool (one malloc per pool allocation), in a build directory of its own
@@ -71,7 +85,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 sanitize:
 	@test -f objs/san/config.mk || ./configure --builddir=objs/san --with-debug \
 	    --with-debug-pool --with-cc-opt='$(SAN_FLAGS) -O1' --with-ld-opt='$(SAN_FLAGS)'
-	$(MAKE) B=objs/san test
+	$(MAKE) --no-print-directory B=objs/san test
 
 # libFuzzer harnesses (clang): build and run each for FUZZ_SECONDS on its corpus
 FUZZ_SECONDS ?= 20

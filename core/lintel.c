@@ -30,6 +30,7 @@ static const char  *lt_signal;
 int
 main(int argc, char *const *argv)
 {
+    int              rc;
     lt_log_t        *log;
     lt_cycle_t      *cycle, init_cycle;
     lt_core_conf_t  *ccf;
@@ -107,11 +108,15 @@ main(int argc, char *const *argv)
             lt_dump_config(cycle);
         }
 
+        lt_destroy_pool(cycle->pool);
         return 0;
     }
 
     if (lt_signal) {
-        return lt_signal_process(cycle, lt_signal);
+        rc = lt_signal_process(cycle, lt_signal);
+        lt_destroy_pool(cycle->pool);
+        lt_destroy_pool(init_cycle.pool);
+        return rc;
     }
 
     lt_os_status(cycle->log);

@@ -461,7 +461,7 @@ lt_conf_parse_string(lt_conf_t *cf, lt_str_t *text, const char *what)
     conf_file.name.len = strlen(what);
     conf_file.pos = text->data;
     conf_file.end = text->data + text->len;
-    conf_file.line = 0;     /* "in WHAT", no line */
+    conf_file.line = 1;     /* start stays NULL: errors say "in WHAT", no line */
 
     prev = cf->conf_file;
     cf->conf_file = &conf_file;
@@ -762,7 +762,8 @@ lt_conf_log_error(unsigned level, lt_conf_t *cf, int err, const char *fmt, ...)
         return;
     }
 
-    if (cf->conf_file->line == 0) {
+    if (cf->conf_file->start == NULL) {
+        /* a string (-g): no lines to count */
         lt_log_error(level, cf->log, 0, "%.*s in %s", (int) (p - errstr), errstr,
                      cf->conf_file->name.data);
         return;

@@ -119,6 +119,7 @@ lt_core_module_create_conf(lt_cycle_t *cycle)
 static char *
 lt_core_module_init_conf(lt_cycle_t *cycle, void *conf)
 {
+    size_t           i;
     lt_core_conf_t  *ccf = conf;
     lt_str_t        *var;
     struct passwd   *pwd;
@@ -171,7 +172,17 @@ lt_core_module_init_conf(lt_cycle_t *cycle, void *conf)
         ccf->group = grp->gr_gid;
     }
 
-    /* TZ is always passed on, as nginx does */
+    /* TZ is always passed on, as nginx does, unless "env TZ..." already is */
+    var = ccf->env.elts;
+
+    for (i = 0; i < ccf->env.nelts; i++) {
+        if (var[i].len >= 2 && memcmp(var[i].data, "TZ", 2) == 0
+            && (var[i].len == 2 || var[i].data[2] == '='))
+        {
+            return LT_CONF_OK;
+        }
+    }
+
     var = lt_array_push(&ccf->env);
     if (var == NULL) {
         return LT_CONF_ERROR;
