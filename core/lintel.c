@@ -72,6 +72,12 @@ main(int argc, char *const *argv)
         return 1;
     }
 
+    lt_parent = getppid();
+
+    if (lt_resolve_binary_path(argv[0], log) != LT_OK) {
+        return 1;
+    }
+
     if (lt_process_options(&init_cycle) != LT_OK) {
         return 1;
     }
@@ -475,7 +481,6 @@ lt_add_inherited_sockets(lt_cycle_t *cycle)
         }
 
         fd = lt_atoi((u_char *) v, p - v);
-        v = p + 1;
 
         if (fd == LT_ERROR || fd > INT_MAX) {
             lt_log_error(LT_LOG_EMERG, cycle->log, 0,
@@ -484,6 +489,8 @@ lt_add_inherited_sockets(lt_cycle_t *cycle)
                          (int) (p - v), v);
             break;
         }
+
+        v = p + 1;
 
         len = sizeof(ss);
         if (getsockname((int) fd, (struct sockaddr *) &ss, &len) == -1) {

@@ -423,6 +423,7 @@ lt_close_connection(lt_connection_t *c)
 
     if (c->fd == -1) {
         lt_log_error(LT_LOG_ALERT, c->log, 0, "connection already closed");
+        lt_debug_point();
         return;
     }
 

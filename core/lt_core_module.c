@@ -102,7 +102,7 @@ lt_core_module_create_conf(lt_cycle_t *cycle)
     ccf->debug_points = LT_CONF_UNSET_UINT;
     ccf->rlimit_nofile = LT_CONF_UNSET;
     ccf->rlimit_core = LT_CONF_UNSET;
-    ccf->priority = 0;
+    ccf->priority = INT_MAX;
     ccf->cpu_affinity_auto = 0;
     ccf->pcre_jit = LT_CONF_UNSET;
     ccf->user = (uid_t) LT_CONF_UNSET_UINT;
@@ -132,6 +132,18 @@ lt_core_module_init_conf(lt_cycle_t *cycle, void *conf)
     lt_conf_init_value(ccf->worker_processes, 1);
     lt_conf_init_uint_value(ccf->debug_points, 0);
     lt_conf_init_value(ccf->pcre_jit, 0);
+
+    if (ccf->priority == INT_MAX) {
+        ccf->priority = 0;
+    }
+
+    if (ccf->cpu_affinity && !ccf->cpu_affinity_auto
+        && ccf->cpu_affinity_n < (size_t) ccf->worker_processes)
+    {
+        lt_log_error(LT_LOG_WARN, cycle->log, 0, "the number of \"worker_processes\" is "
+                     "not equal to the number of \"worker_cpu_affinity\" masks, using last "
+                     "mask for remaining worker processes");
+    }
 
     if (ccf->pid.len == 0) {
         lt_str_set(&ccf->pid, LT_PID_PATH);
@@ -237,9 +249,13 @@ lt_set_user(lt_conf_t *cf, lt_command_t *cmd, void *conf)
     struct passwd   *pwd;
     struct group    *grp;
 
-    if (ccf->user != (uid_t) LT_CONF_UNSET_UINT) {
+    if (ccf->username) {
         return "is duplicate";
     }
+
+    value = cf->args->elts;
+
+    ccf->username = (char *) value[1].data;
 
     if (geteuid() != 0) {
         lt_conf_log_error(LT_LOG_WARN, cf, 0, "the \"user\" directive makes sense only "
@@ -247,10 +263,6 @@ lt_set_user(lt_conf_t *cf, lt_command_t *cmd, void *conf)
                           "ignored");
         return LT_CONF_OK;
     }
-
-    value = cf->args->elts;
-
-    ccf->username = (char *) value[1].data;
 
     errno = 0;
     pwd = getpwnam((char *) value[1].data);
@@ -310,7 +322,7 @@ lt_set_priority(lt_conf_t *cf, lt_command_t *cmd, void *conf)
     int64_t          n;
     int              minus;
 
-    if (ccf->priority != 0) {
+    if (ccf->priority != INT_MAX) {
         return "is duplicate";
     }
 
@@ -427,11 +439,15 @@ lt_get_cpu_affinity(lt_cycle_t *cycle, unsigned n)
         return ccf->cpu_affinity[n < ccf->cpu_affinity_n ? n : ccf->cpu_affinity_n - 1];
     }
 
-    /* auto: the n-th available CPU, round robin */
+    /* auto: the n-th CPU of those we may run on, round robin */
     mask = ccf->cpu_affinity[0];
 
+    if (lt_cpu_allowed) {
+        mask &= lt_cpu_allowed;
+    }
+
     for ( ;; ) {
-        for (i = 0, j = 0; i < 64 && i < (unsigned) lt_ncpu; i++) {
+        for (i = 0, j = 0; i < 64; i++) {
             if ((mask & ((uint64_t) 1 << i)) == 0) {
                 continue;
             }
@@ -467,4 +483,27 @@ lt_set_load_module(lt_conf_t *cf, lt_command_t *cmd, void *conf)
                       "are compiled in (lintel -V lists them)", value[1].data);
 
     return LT_CONF_OK;
+}
+
+
+void
+lt_debug_point(void)
+{
+    lt_core_conf_t  *ccf;
+
+    if (lt_cycle == NULL || lt_cycle->conf_ctx == NULL) {
+        return;
+    }
+
+    ccf = (lt_core_conf_t *) lt_get_conf(lt_cycle->conf_ctx, lt_core_module);
+
+    switch (ccf->debug_points) {
+
+    case 1: /* stop: leave the process for a debugger to attach */
+        (void) raise(SIGSTOP);
+        break;
+
+    case 2: /* abort: a core dump of the state */
+        abort();
+    }
 }

@@ -22,6 +22,7 @@ static void lt_release_old(lt_cycle_t *cycle, lt_cycle_t *old_cycle);
 static void lt_rollback_cycle(lt_cycle_t *cycle);
 static int lt_open_cycle_files(lt_cycle_t *cycle);
 static int lt_check_pidfile(lt_cycle_t *cycle, lt_cycle_t *old_cycle);
+static int lt_renew_pidfile(lt_cycle_t *cycle, lt_cycle_t *old_cycle);
 
 
 static lt_cycle_t *
@@ -252,6 +253,10 @@ lt_init_cycle(lt_cycle_t *old_cycle)
         goto failed;
     }
 
+    if (lt_renew_pidfile(cycle, old_cycle) != LT_OK) {
+        goto failed;
+    }
+
     if (!lt_test_config) {
         lt_configure_listening_sockets(cycle);
     }
@@ -300,13 +305,12 @@ lt_destroy_cycle_pools(lt_conf_t *conf)
 }
 
 
-/* lt_check_pidfile: -t checks that the pid file can be written; a reload that
- * renames it writes the new one now and removes the old */
+/* lt_check_pidfile: -t checks that the pid file can be written */
 static int
 lt_check_pidfile(lt_cycle_t *cycle, lt_cycle_t *old_cycle)
 {
     int              fd;
-    lt_core_conf_t  *ccf, *old_ccf;
+    lt_core_conf_t  *ccf;
 
     ccf = (lt_core_conf_t *) lt_get_conf(cycle->conf_ctx, lt_core_module);
 
@@ -323,11 +327,23 @@ lt_check_pidfile(lt_cycle_t *cycle, lt_cycle_t *old_cycle)
         return LT_OK;
     }
 
-    if (lt_is_init_cycle(old_cycle)) {
+    return LT_OK;
+}
+
+
+/* lt_renew_pidfile: a reload that renames the pid file writes the new one and
+ * removes the old; called once nothing else can fail */
+static int
+lt_renew_pidfile(lt_cycle_t *cycle, lt_cycle_t *old_cycle)
+{
+    lt_core_conf_t  *ccf, *old_ccf;
+
+    if (lt_test_config || lt_is_init_cycle(old_cycle)) {
         /* the first pid file is written by main() once the process is final */
         return LT_OK;
     }
 
+    ccf = (lt_core_conf_t *) lt_get_conf(cycle->conf_ctx, lt_core_module);
     old_ccf = (lt_core_conf_t *) lt_get_conf(old_cycle->conf_ctx, lt_core_module);
 
     if (ccf->pid.len == old_ccf->pid.len

@@ -105,6 +105,10 @@ char **lt_set_environment(lt_cycle_t *cycle, size_t *last);
 /* lt_set_shutdown_timer: arms worker_shutdown_timeout in an exiting worker */
 void lt_set_shutdown_timer(lt_cycle_t *cycle);
 
+/* lt_debug_point: where an internal inconsistency was found: stops or aborts the
+ * process when "debug_points" says so, else returns */
+void lt_debug_point(void);
+
 /* lt_get_cpu_affinity: the CPU mask for worker n (0: do not bind) */
 uint64_t lt_get_cpu_affinity(lt_cycle_t *cycle, unsigned n);
 

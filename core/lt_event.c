@@ -35,7 +35,7 @@ static const lt_conf_num_bounds_t  lt_connections_bounds = { 2, 1 << 24 };
 
 static lt_command_t  lt_event_core_commands[] = {
 
-    { "worker_connections", LT_CTX_EVENTS, 1, 1, lt_conf_set_size_slot, LT_MAIN_CONF,
+    { "worker_connections", LT_CTX_EVENTS, 1, 1, lt_conf_set_num_slot, LT_MAIN_CONF,
       offsetof(lt_event_conf_t, connections), &lt_connections_bounds },
 
     { "use", LT_CTX_EVENTS, 1, 1, lt_event_use, LT_MAIN_CONF, 0, NULL },
@@ -162,7 +162,7 @@ lt_event_core_create_conf(lt_conf_t *cf)
         return NULL;
     }
 
-    ecf->connections = LT_CONF_UNSET_SIZE;
+    ecf->connections = LT_CONF_UNSET;
     ecf->use = LT_CONF_UNSET_UINT;
     ecf->multi_accept = LT_CONF_UNSET;
     ecf->accept_mutex = LT_CONF_UNSET;
@@ -178,7 +178,7 @@ lt_event_core_init_conf(lt_conf_t *cf, void *conf)
 {
     lt_event_conf_t  *ecf = conf;
 
-    lt_conf_init_size_value(ecf->connections, 512);
+    lt_conf_init_value(ecf->connections, 512);
     lt_conf_init_uint_value(ecf->use, 0);
     lt_conf_init_value(ecf->multi_accept, 0);
     lt_conf_init_value(ecf->accept_mutex, 0);
@@ -240,10 +240,10 @@ lt_event_core_init_module(lt_cycle_t *cycle)
 
     limit = ccf->rlimit_nofile != LT_CONF_UNSET ? ccf->rlimit_nofile : lt_max_sockets;
 
-    if (limit > 0 && (int64_t) ecf->connections > limit) {
+    if (limit > 0 && ecf->connections > limit) {
         lt_log_error(LT_LOG_WARN, cycle->log, 0,
-                     "%zu worker_connections exceed open file resource limit: %lld",
-                     ecf->connections, (long long) limit);
+                     "%lld worker_connections exceed open file resource limit: %lld",
+                     (long long) ecf->connections, (long long) limit);
     }
 
     if (lt_stats != NULL || lt_test_config) {
@@ -285,7 +285,7 @@ lt_event_core_init_process(lt_cycle_t *cycle)
         return LT_ERROR;
     }
 
-    cycle->connection_n = ecf->connections;
+    cycle->connection_n = (size_t) ecf->connections;
 
     cycle->connections = lt_calloc(sizeof(lt_connection_t) * cycle->connection_n,
                                    cycle->log);

@@ -119,7 +119,7 @@ int lt_disable_accept_events(lt_cycle_t *cycle, int all);
 
 /* the events {} block's settings */
 typedef struct {
-    size_t      connections;
+    int64_t     connections;
     unsigned    use;
     int         multi_accept;
     int         accept_mutex;

@@ -367,11 +367,23 @@ lt_log_set_log(lt_conf_t *cf, lt_log_t **head)
 int
 lt_log_open_default(lt_cycle_t *cycle)
 {
-    lt_log_t         *log;
-    static lt_str_t   error_log = lt_string(LT_ERROR_LOG_PATH);
+    lt_log_t  *log;
+    lt_str_t   error_log;
 
     if (lt_log_get_file_log(&cycle->new_log) != NULL) {
         return LT_OK;
+    }
+
+    /* -e, or the compiled-in path; "stderr" means the standard error */
+    error_log = cycle->error_log;
+
+    if (error_log.len == 0) {
+        lt_str_set(&error_log, LT_ERROR_LOG_PATH);
+    }
+
+    if (lt_str_eq(&error_log, "stderr")) {
+        lt_str_null(&error_log);
+        cycle->log_use_stderr = 1;
     }
 
     if (cycle->new_log.log_level != 0) {

@@ -10,6 +10,7 @@ size_t   lt_pagesize;
 size_t   lt_pagesize_shift;
 size_t   lt_cacheline_size = 64;
 int      lt_ncpu;
+uint64_t lt_cpu_allowed;
 int64_t  lt_max_sockets;
 
 static struct rlimit  lt_rlmt;
@@ -33,6 +34,12 @@ lt_os_init(lt_log_t *log)
 
         if (sched_getaffinity(0, sizeof(set), &set) == 0) {
             lt_ncpu = CPU_COUNT(&set);
+
+            for (n = 0; n < 64; n++) {
+                if (CPU_ISSET(n, &set)) {
+                    lt_cpu_allowed |= (uint64_t) 1 << n;
+                }
+            }
         }
     }
 #endif

@@ -12,6 +12,7 @@ extern size_t    lt_pagesize;
 extern size_t    lt_pagesize_shift;
 extern size_t    lt_cacheline_size;
 extern int       lt_ncpu;
+extern uint64_t  lt_cpu_allowed;    /* the CPUs we may run on (first 64), 0: unknown */
 extern int64_t   lt_max_sockets;
 
 /* lt_os_init: reads page size, CPU count, RLIMIT_NOFILE */

@@ -21,6 +21,7 @@ int           lt_inherited;
 int           lt_daemonized;
 int           lt_exiting;
 pid_t         lt_new_binary;
+pid_t         lt_parent;
 
 volatile sig_atomic_t  lt_reap;
 volatile sig_atomic_t  lt_sigio;
@@ -36,6 +37,7 @@ volatile sig_atomic_t  lt_noaccept;
 volatile pid_t  lt_signal_sender[NSIG];
 
 int      lt_argc;
+char    *lt_binary_path;
 char   **lt_argv;
 char   **lt_os_argv;
 char   **lt_os_environ;
@@ -82,7 +84,8 @@ lt_signal_handler(int signo, siginfo_t *siginfo, void *ucontext)
 
     case SIGTERM:
     case SIGINT:
-        lt_terminate = 1;
+        /* the signal number, for the log line */
+        lt_terminate = signo;
         break;
 
     case SIGWINCH:
@@ -395,89 +398,179 @@ lt_setproctitle(const char *title)
 }
 
 
-pid_t
-lt_exec_new_binary(lt_cycle_t *cycle, char *const *argv)
+/* what the forked child of an upgrade executes */
+typedef struct {
+    const char   *path;
+    char *const  *argv;
+    char *const  *envp;
+} lt_exec_ctx_t;
+
+
+static void
+lt_execute_proc(lt_cycle_t *cycle, void *data)
 {
-    char             **env, *var, *p;
-    size_t             i, n, len;
-    pid_t              pid;
-    lt_listening_t    *ls;
-    lt_core_conf_t    *ccf;
+    size_t           i;
+    lt_exec_ctx_t   *ctx = data;
+    lt_listening_t  *ls;
 
-    ccf = (lt_core_conf_t *) lt_get_conf(cycle->conf_ctx, lt_core_module);
+    /* the listeners were opened close-on-exec: let these through */
+    ls = cycle->listening.elts;
 
-    env = lt_set_environment(cycle, &n);
-    if (env == NULL) {
-        return LT_INVALID_PID;
+    for (i = 0; i < cycle->listening.nelts; i++) {
+        if (ls[i].fd != -1) {
+            (void) fcntl(ls[i].fd, F_SETFD, 0);
+        }
     }
+
+    /* the new binary starts with the signals it expects */
+    {
+        sigset_t  set;
+
+        sigemptyset(&set);
+        (void) sigprocmask(SIG_SETMASK, &set, NULL);
+    }
+
+    execve(ctx->path, ctx->argv, ctx->envp);
+
+    lt_log_error(LT_LOG_ALERT, cycle->log, errno,
+                 "execve() failed while executing new binary process \"%s\"", ctx->path);
+    _exit(1);
+}
+
+
+/* lt_listening_env: "LINTEL=fd;fd;..." for the listeners, in the cycle's pool */
+static char *
+lt_listening_env(lt_cycle_t *cycle)
+{
+    char            *var, *p;
+    size_t           i, len;
+    lt_listening_t  *ls;
 
     ls = cycle->listening.elts;
 
-    len = sizeof(LINTEL_VAR "=");
-    for (i = 0; i < cycle->listening.nelts; i++) {
-        len += LT_INT64_LEN + 1;
-    }
+    len = sizeof(LINTEL_VAR "=") + cycle->listening.nelts * (LT_INT64_LEN + 1);
 
-    var = lt_alloc(len, cycle->log);
+    var = lt_pnalloc(cycle->pool, len);
     if (var == NULL) {
-        return LT_INVALID_PID;
+        return NULL;
     }
 
     p = (char *) lt_cpymem(var, LINTEL_VAR "=", sizeof(LINTEL_VAR "=") - 1);
 
     for (i = 0; i < cycle->listening.nelts; i++) {
-        if (ls[i].fd == -1) {
-            continue;
+        if (ls[i].fd != -1) {
+            p += sprintf(p, "%d;", ls[i].fd);
         }
-        p += sprintf(p, "%d;", ls[i].fd);
     }
 
     *p = '\0';
 
-    /* the environment array was sized for two more entries */
-    env[n++] = var;
-    env[n] = NULL;
+    return var;
+}
+
+
+pid_t
+lt_exec_new_binary(lt_cycle_t *cycle, char *const *argv)
+{
+    char            **env;
+    size_t            n;
+    pid_t             pid;
+    lt_core_conf_t   *ccf;
+    static lt_exec_ctx_t  ctx;
+
+    ccf = (lt_core_conf_t *) lt_get_conf(cycle->conf_ctx, lt_core_module);
+
+    /* sized by lt_set_environment with room for two more entries */
+    env = lt_set_environment(cycle, &n);
+    if (env == NULL) {
+        return LT_INVALID_PID;
+    }
+
+    env[n] = lt_listening_env(cycle);
+    if (env[n] == NULL) {
+        return LT_INVALID_PID;
+    }
+
+    env[n + 1] = NULL;
 
     if (rename((char *) ccf->pid.data, (char *) ccf->oldpid.data) == -1) {
         lt_log_error(LT_LOG_ALERT, cycle->log, errno,
-                     "rename() %s back to %s failed before executing new binary process "
-                     "\"%s\"", ccf->pid.data, ccf->oldpid.data, argv[0]);
-        lt_free(var);
+                     "rename() %s to %s failed before executing new binary process \"%s\"",
+                     ccf->pid.data, ccf->oldpid.data, lt_binary_path);
         return LT_INVALID_PID;
     }
 
-    pid = fork();
+    ctx.path = lt_binary_path;
+    ctx.argv = argv;
+    ctx.envp = env;
 
-    if (pid == 0) {
-        /* the listeners were opened close-on-exec: let these through */
-        for (i = 0; i < cycle->listening.nelts; i++) {
-            if (ls[i].fd != -1) {
-                (void) fcntl(ls[i].fd, F_SETFD, 0);
+    /* detached, but in the process table: its exit is noticed and undone */
+    pid = lt_spawn_process(cycle, lt_execute_proc, &ctx, "new binary process",
+                           LT_PROCESS_DETACHED);
+
+    if (pid == LT_INVALID_PID
+        && rename((char *) ccf->oldpid.data, (char *) ccf->pid.data) == -1)
+    {
+        lt_log_error(LT_LOG_ALERT, cycle->log, errno,
+                     "rename() %s back to %s failed after an attempt to execute new "
+                     "binary process \"%s\"", ccf->oldpid.data, ccf->pid.data,
+                     lt_binary_path);
+    }
+
+    return pid;
+}
+
+
+int
+lt_resolve_binary_path(const char *argv0, lt_log_t *log)
+{
+    char         cwd[PATH_MAX], *path, *dir, *save;
+    const char  *env;
+    size_t       len;
+
+    if (strchr(argv0, '/') != NULL) {
+        if (argv0[0] == '/') {
+            lt_binary_path = strdup(argv0);
+
+        } else if (getcwd(cwd, sizeof(cwd)) != NULL) {
+            len = strlen(cwd) + strlen(argv0) + 2;
+            lt_binary_path = malloc(len);
+            if (lt_binary_path) {
+                snprintf(lt_binary_path, len, "%s/%s", cwd, argv0);
             }
         }
 
-        execve(argv[0], argv, env);
-
-        lt_log_error(LT_LOG_ALERT, cycle->log, errno,
-                     "execve() failed while executing new binary process \"%s\"", argv[0]);
-        _exit(1);
+        return lt_binary_path ? LT_OK : LT_ERROR;
     }
 
-    lt_free(var);
+    /* started through PATH: find it now, so that an upgrade can exec it later */
+    env = getenv("PATH");
+    path = strdup(env ? env : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+    if (path == NULL) {
+        return LT_ERROR;
+    }
 
-    if (pid == -1) {
-        lt_log_error(LT_LOG_ALERT, cycle->log, errno, "fork() failed while executing "
-                     "new binary process \"%s\"", argv[0]);
-
-        if (rename((char *) ccf->oldpid.data, (char *) ccf->pid.data) == -1) {
-            lt_log_error(LT_LOG_ALERT, cycle->log, errno,
-                         "rename() %s back to %s failed", ccf->oldpid.data, ccf->pid.data);
+    for (dir = strtok_r(path, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+        len = strlen(dir) + strlen(argv0) + 2;
+        lt_binary_path = malloc(len);
+        if (lt_binary_path == NULL) {
+            break;
         }
 
-        return LT_INVALID_PID;
+        snprintf(lt_binary_path, len, "%s/%s", dir, argv0);
+
+        if (access(lt_binary_path, X_OK) == 0) {
+            free(path);
+            return LT_OK;
+        }
+
+        free(lt_binary_path);
+        lt_binary_path = NULL;
     }
 
-    lt_log_error(LT_LOG_NOTICE, cycle->log, 0, "start new binary process %d", (int) pid);
+    free(path);
 
-    return pid;
+    lt_binary_path = strdup(argv0);
+
+    return lt_binary_path ? LT_OK : LT_ERROR;
 }

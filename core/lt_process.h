@@ -90,8 +90,16 @@ int lt_daemon(lt_log_t *log);
 int lt_init_setproctitle(lt_log_t *log);
 void lt_setproctitle(const char *title);
 
-/* lt_exec_new_binary: USR2: starts a new binary that inherits the listeners */
+/* lt_exec_new_binary: USR2: starts the binary at lt_binary_path (a new one may have
+ * been installed there) as a detached process that inherits the listeners */
 pid_t lt_exec_new_binary(lt_cycle_t *cycle, char *const *argv);
+
+/* lt_resolve_binary_path: lt_binary_path = the absolute path argv[0] names (searched
+ * in PATH when it has no "/"), resolved at start while the cwd is the user's */
+int lt_resolve_binary_path(const char *argv0, lt_log_t *log);
+
+extern char    *lt_binary_path;
+extern pid_t    lt_parent;      /* our parent at start: an old master during an upgrade */
 
 extern int      lt_argc;
 extern char   **lt_argv;

@@ -144,7 +144,7 @@ lt_master_reload(lt_cycle_t *cycle)
 void
 lt_master_process_cycle(lt_cycle_t *cycle)
 {
-    int               live, sigio;
+    int               live, sigio, terminate_logged;
     unsigned          delay;
     sigset_t          set;
     struct itimerval  itv;
@@ -165,6 +165,7 @@ lt_master_process_cycle(lt_cycle_t *cycle)
     live = 1;
     delay = 0;
     sigio = 0;
+    terminate_logged = 0;
     sigemptyset(&set);
 
     for ( ;; ) {
@@ -199,6 +200,11 @@ lt_master_process_cycle(lt_cycle_t *cycle)
         }
 
         if (lt_terminate) {
+            if (!terminate_logged) {
+                terminate_logged = 1;
+                lt_log_signal(cycle, lt_terminate, "exiting");
+            }
+
             lt_master_terminate(cycle, &delay, &sigio);
             continue;
         }
@@ -219,6 +225,7 @@ lt_master_process_cycle(lt_cycle_t *cycle)
 
             if (lt_new_binary) {
                 /* HUP to the old master while upgrading: take the service back */
+                lt_log_signal(cycle, SIGHUP, "starting the old workers again");
                 lt_start_worker_processes(cycle, ccf->worker_processes, LT_PROCESS_RESPAWN);
                 lt_noaccepting = 0;
                 continue;
@@ -246,18 +253,34 @@ lt_master_process_cycle(lt_cycle_t *cycle)
 
         if (lt_change_binary) {
             lt_change_binary = 0;
-            lt_log_signal(cycle, SIGUSR2, "changing binary");
-            lt_new_binary = lt_exec_new_binary(cycle, lt_argv);
-            if (lt_new_binary == LT_INVALID_PID) {
-                lt_new_binary = 0;
+
+            if (lt_inherited && getppid() == lt_parent) {
+                /* we are the new binary and the old master still runs */
+                lt_log_error(LT_LOG_ALERT, cycle->log, 0, "the changing binary signal is "
+                             "ignored: you should shutdown or terminate before either "
+                             "old or new binary's process");
+
+            } else {
+                lt_log_signal(cycle, SIGUSR2, "changing binary");
+                lt_new_binary = lt_exec_new_binary(cycle, lt_argv);
+                if (lt_new_binary == LT_INVALID_PID) {
+                    lt_new_binary = 0;
+                }
             }
         }
 
         if (lt_noaccept) {
             lt_noaccept = 0;
-            lt_noaccepting = 1;
-            lt_log_signal(cycle, SIGWINCH, "gracefully shutting down worker processes");
-            lt_signal_worker_processes(cycle, SIGQUIT);
+
+            if (lt_daemonized) {
+                lt_noaccepting = 1;
+                lt_log_signal(cycle, SIGWINCH, "gracefully shutting down worker processes");
+                lt_signal_worker_processes(cycle, SIGQUIT);
+
+            } else {
+                /* in the foreground WINCH is a terminal being resized */
+                lt_log_signal(cycle, SIGWINCH, "ignored: not running as a daemon");
+            }
         }
     }
 }
@@ -461,7 +484,7 @@ lt_reap_children(lt_cycle_t *cycle)
                 lt_log_error(LT_LOG_ALERT, cycle->log, errno,
                              "rename() %s back to %s failed after the new binary "
                              "process \"%s\" exited", ccf->oldpid.data, ccf->pid.data,
-                             lt_argv[0]);
+                             lt_binary_path);
             }
 
             lt_new_binary = 0;
@@ -688,6 +711,7 @@ lt_worker_process_exit(lt_cycle_t *cycle)
                 lt_log_error(LT_LOG_ALERT, cycle->log, 0,
                              "*%" PRIu64 " open socket #%d left in connection %zu",
                              c[i].number, c[i].fd, i);
+                lt_debug_point();
             }
         }
     }

@@ -13,7 +13,7 @@ use Test::More;
 use Time::HiRes qw(sleep time);
 use Lintel::Test;
 
-my $t = Lintel::Test->new()->plan(22);
+my $t = Lintel::Test->new()->plan(23);
 my $dir = $t->testdir();
 
 $t->allow_alerts(qr/worker process \d+ exited on signal 9/);
@@ -103,10 +103,13 @@ $t->reload();
 my @one = wait_until(sub { my @w = $t->workers(); @w == 1 ? @w : () }, 10);
 is(scalar @one, 1, 'a good HUP after failed ones applies');
 
-# QUIT: everything exits, pid file removed
+# -s quit: everything exits, pid file removed
 
 my @all = ($master, $t->workers());
-$t->stop();
+my ($code) = $t->lintel('-p', "$dir/", '-c', "$dir/lintel.conf", '-e', "$dir/error.log",
+	'-s', 'quit');
+is($code, 0, '-s quit exits 0');
+$t->stop();     # reaps the master (and would TERM it if it had not quit)
 
 ok(!-e "$dir/lintel.pid", 'pid file removed on QUIT');
 is($t->exit_status(), 0, 'master exit code 0');

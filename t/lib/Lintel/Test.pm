@@ -229,13 +229,15 @@ sub children {
 	}
 	closedir $d;
 
-	return sort { $a <=> $b } @kids;
+	@kids = sort { $a <=> $b } @kids;
+	return @kids;
 }
 
 # workers(): the master's children that are worker processes
 sub workers {
 	my ($self) = @_;
-	return grep { $self->cmdline($_) =~ /worker process/ } $self->children();
+	my @w = grep { $self->cmdline($_) =~ /worker process/ } $self->children();
+	return @w;
 }
 
 sub cmdline {
