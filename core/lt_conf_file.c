@@ -691,9 +691,8 @@ lt_conf_full_name(lt_cycle_t *cycle, lt_str_t *name, int conf_prefix)
 lt_open_file_t *
 lt_conf_open_file(lt_cycle_t *cycle, lt_str_t *name)
 {
-    size_t           i;
     lt_str_t         full;
-    lt_list_part_t  *part;
+    lt_list_iter_t   it;
     lt_open_file_t  *file;
 
     lt_str_null(&full);
@@ -706,24 +705,13 @@ lt_conf_open_file(lt_cycle_t *cycle, lt_str_t *name)
         }
     }
 
-    part = &cycle->open_files.part;
-    file = part->elts;
+    lt_list_iter_init(&it, &cycle->open_files);
 
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-            part = part->next;
-            file = part->elts;
-            i = 0;
-        }
-
-        if (full.len == file[i].name.len
-            && (full.len == 0 || memcmp(full.data, file[i].name.data, full.len) == 0))
+    while ((file = lt_list_iter_next(&it)) != NULL) {
+        if (full.len == file->name.len
+            && (full.len == 0 || memcmp(full.data, file->name.data, full.len) == 0))
         {
-            return &file[i];
+            return file;
         }
     }
 

@@ -167,22 +167,54 @@ lt_conf_set_keyval_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 }
 
 
-char *
-lt_conf_set_num_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
+/* the field types of the numeric setters */
+typedef enum {
+    lt_conf_num_int64 = 0,
+    lt_conf_num_int,
+    lt_conf_num_size,
+    lt_conf_num_off,
+    lt_conf_num_msec,
+    lt_conf_num_sec
+} lt_conf_num_kind_e;
+
+
+/* lt_conf_set_number: the numeric setters: duplicate check, parse by kind,
+ * bounds, store in the field's own type */
+static char *
+lt_conf_set_number(lt_conf_t *cf, lt_command_t *cmd, void *conf, lt_conf_num_kind_e kind)
 {
-    int64_t   *np, n;
+    void      *field;
+    int        set;
+    int64_t    n;
     lt_str_t  *value;
 
-    np = lt_conf_field(conf, cmd, int64_t);
+    field = (char *) conf + cmd->offset;
 
-    if (*np != LT_CONF_UNSET) {
+    switch (kind) {
+    case lt_conf_num_int64: set = *(int64_t *) field != LT_CONF_UNSET; break;
+    case lt_conf_num_int:   set = *(int *) field != LT_CONF_UNSET; break;
+    case lt_conf_num_size:  set = *(size_t *) field != LT_CONF_UNSET_SIZE; break;
+    case lt_conf_num_off:   set = *(off_t *) field != LT_CONF_UNSET; break;
+    case lt_conf_num_msec:  set = *(uint64_t *) field != LT_CONF_UNSET_MSEC; break;
+    default:                set = *(time_t *) field != LT_CONF_UNSET; break;
+    }
+
+    if (set) {
         return "is duplicate";
     }
 
     value = cf->args->elts;
 
-    n = lt_atoi(value[1].data, value[1].len);
-    if (n == LT_ERROR) {
+    switch (kind) {
+    case lt_conf_num_int64:
+    case lt_conf_num_int:   n = lt_atoi(value[1].data, value[1].len); break;
+    case lt_conf_num_size:  n = lt_parse_size(&value[1]); break;
+    case lt_conf_num_off:   n = lt_parse_offset(&value[1]); break;
+    case lt_conf_num_msec:  n = lt_parse_time(&value[1], 0); break;
+    default:                n = lt_parse_time(&value[1], 1); break;
+    }
+
+    if (n == LT_ERROR || (kind == lt_conf_num_int && n > INT_MAX)) {
         return lt_conf_invalid(cf, cmd, &value[1], NULL);
     }
 
@@ -190,159 +222,58 @@ lt_conf_set_num_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
         return LT_CONF_ERROR;
     }
 
-    *np = n;
+    switch (kind) {
+    case lt_conf_num_int64: *(int64_t *) field = n; break;
+    case lt_conf_num_int:   *(int *) field = (int) n; break;
+    case lt_conf_num_size:  *(size_t *) field = (size_t) n; break;
+    case lt_conf_num_off:   *(off_t *) field = (off_t) n; break;
+    case lt_conf_num_msec:  *(uint64_t *) field = (uint64_t) n; break;
+    default:                *(time_t *) field = (time_t) n; break;
+    }
 
     return LT_CONF_OK;
+}
+
+
+char *
+lt_conf_set_num_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
+{
+    return lt_conf_set_number(cf, cmd, conf, lt_conf_num_int64);
 }
 
 
 char *
 lt_conf_set_int_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 {
-    int       *np;
-    int64_t    n;
-    lt_str_t  *value;
-
-    np = lt_conf_field(conf, cmd, int);
-
-    if (*np != LT_CONF_UNSET) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    n = lt_atoi(value[1].data, value[1].len);
-    if (n == LT_ERROR || n > INT_MAX) {
-        return lt_conf_invalid(cf, cmd, &value[1], NULL);
-    }
-
-    if (lt_conf_check_bounds(cf, cmd, &value[1], n) != LT_CONF_OK) {
-        return LT_CONF_ERROR;
-    }
-
-    *np = (int) n;
-
-    return LT_CONF_OK;
+    return lt_conf_set_number(cf, cmd, conf, lt_conf_num_int);
 }
 
 
 char *
 lt_conf_set_size_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 {
-    size_t    *sp;
-    int64_t    n;
-    lt_str_t  *value;
-
-    sp = lt_conf_field(conf, cmd, size_t);
-
-    if (*sp != LT_CONF_UNSET_SIZE) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    n = lt_parse_size(&value[1]);
-    if (n == LT_ERROR) {
-        return lt_conf_invalid(cf, cmd, &value[1], NULL);
-    }
-
-    if (lt_conf_check_bounds(cf, cmd, &value[1], n) != LT_CONF_OK) {
-        return LT_CONF_ERROR;
-    }
-
-    *sp = (size_t) n;
-
-    return LT_CONF_OK;
+    return lt_conf_set_number(cf, cmd, conf, lt_conf_num_size);
 }
 
 
 char *
 lt_conf_set_off_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 {
-    off_t     *op;
-    int64_t    n;
-    lt_str_t  *value;
-
-    op = lt_conf_field(conf, cmd, off_t);
-
-    if (*op != LT_CONF_UNSET) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    n = lt_parse_offset(&value[1]);
-    if (n == LT_ERROR) {
-        return lt_conf_invalid(cf, cmd, &value[1], NULL);
-    }
-
-    if (lt_conf_check_bounds(cf, cmd, &value[1], n) != LT_CONF_OK) {
-        return LT_CONF_ERROR;
-    }
-
-    *op = (off_t) n;
-
-    return LT_CONF_OK;
+    return lt_conf_set_number(cf, cmd, conf, lt_conf_num_off);
 }
 
 
 char *
 lt_conf_set_msec_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 {
-    uint64_t  *mp;
-    int64_t    n;
-    lt_str_t  *value;
-
-    mp = lt_conf_field(conf, cmd, uint64_t);
-
-    if (*mp != LT_CONF_UNSET_MSEC) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    n = lt_parse_time(&value[1], 0);
-    if (n == LT_ERROR) {
-        return lt_conf_invalid(cf, cmd, &value[1], NULL);
-    }
-
-    if (lt_conf_check_bounds(cf, cmd, &value[1], n) != LT_CONF_OK) {
-        return LT_CONF_ERROR;
-    }
-
-    *mp = (uint64_t) n;
-
-    return LT_CONF_OK;
+    return lt_conf_set_number(cf, cmd, conf, lt_conf_num_msec);
 }
 
 
 char *
 lt_conf_set_sec_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 {
-    time_t    *sp;
-    int64_t    n;
-    lt_str_t  *value;
-
-    sp = lt_conf_field(conf, cmd, time_t);
-
-    if (*sp != LT_CONF_UNSET) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    n = lt_parse_time(&value[1], 1);
-    if (n == LT_ERROR) {
-        return lt_conf_invalid(cf, cmd, &value[1], NULL);
-    }
-
-    if (lt_conf_check_bounds(cf, cmd, &value[1], n) != LT_CONF_OK) {
-        return LT_CONF_ERROR;
-    }
-
-    *sp = (time_t) n;
-
-    return LT_CONF_OK;
+    return lt_conf_set_number(cf, cmd, conf, lt_conf_num_sec);
 }
 
 

@@ -179,7 +179,7 @@ lt_init_cycle(lt_cycle_t *old_cycle)
     lt_cycle_t       *cycle;
     lt_conf_t         conf;
     lt_core_conf_t   *ccf;
-    lt_list_part_t   *part;
+    lt_list_iter_t    it;
     lt_shm_zone_t    *zone;
 
     lt_time_update();
@@ -224,21 +224,10 @@ lt_init_cycle(lt_cycle_t *old_cycle)
 
     /* shared memory */
 
-    part = &cycle->shared_memory.part;
-    zone = part->elts;
+    lt_list_iter_init(&it, &cycle->shared_memory);
 
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-            part = part->next;
-            zone = part->elts;
-            i = 0;
-        }
-
-        if (lt_init_zone(cycle, old_cycle, &zone[i]) != LT_OK) {
+    while ((zone = lt_list_iter_next(&it)) != NULL) {
+        if (lt_init_zone(cycle, old_cycle, zone) != LT_OK) {
             goto failed;
         }
     }
@@ -365,75 +354,27 @@ lt_renew_pidfile(lt_cycle_t *cycle, lt_cycle_t *old_cycle)
 static int
 lt_open_cycle_files(lt_cycle_t *cycle)
 {
-    size_t           i;
-    lt_list_part_t  *part;
+    lt_list_iter_t   it;
     lt_open_file_t  *file;
 
-    part = &cycle->open_files.part;
-    file = part->elts;
+    lt_list_iter_init(&it, &cycle->open_files);
 
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-            part = part->next;
-            file = part->elts;
-            i = 0;
-        }
-
-        if (file[i].name.len == 0) {
+    while ((file = lt_list_iter_next(&it)) != NULL) {
+        if (file->name.len == 0) {
             continue;
         }
 
-        file[i].fd = open((char *) file[i].name.data,
+        file->fd = open((char *) file->name.data,
                           O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 
-        if (file[i].fd == -1) {
+        if (file->fd == -1) {
             lt_log_error(LT_LOG_EMERG, cycle->log, errno, "open() \"%s\" failed",
-                         file[i].name.data);
+                         file->name.data);
             return LT_ERROR;
         }
     }
 
     return LT_OK;
-}
-
-
-static lt_shm_zone_t *
-lt_find_zone(lt_list_t *list, lt_str_t *name, u_char *addr)
-{
-    size_t           i;
-    lt_list_part_t  *part;
-    lt_shm_zone_t   *zone;
-
-    part = &list->part;
-    zone = part->elts;
-
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-            part = part->next;
-            zone = part->elts;
-            i = 0;
-        }
-
-        if (name && (name->len != zone[i].shm.name.len
-                     || memcmp(name->data, zone[i].shm.name.data, name->len) != 0))
-        {
-            continue;
-        }
-
-        if (addr && zone[i].shm.addr != addr) {
-            continue;
-        }
-
-        return &zone[i];
-    }
 }
 
 
@@ -452,7 +393,7 @@ lt_init_zone(lt_cycle_t *cycle, lt_cycle_t *old_cycle, lt_shm_zone_t *zone)
     zone->shm.log = cycle->log;
 
     if (!lt_is_init_cycle(old_cycle) && !zone->noreuse) {
-        old = lt_find_zone(&old_cycle->shared_memory, &zone->shm.name, NULL);
+        old = lt_shm_zone_find(&old_cycle->shared_memory, &zone->shm.name, NULL);
 
         if (old && old->tag == zone->tag && old->shm.size == zone->shm.size
             && !old->noreuse)
@@ -535,7 +476,7 @@ static void
 lt_release_old(lt_cycle_t *cycle, lt_cycle_t *old_cycle)
 {
     size_t           i;
-    lt_list_part_t  *part;
+    lt_list_iter_t   it;
     lt_shm_zone_t   *zone;
     lt_listening_t  *ls;
     lt_open_file_t  *file;
@@ -562,50 +503,28 @@ lt_release_old(lt_cycle_t *cycle, lt_cycle_t *old_cycle)
         return;
     }
 
-    part = &old_cycle->shared_memory.part;
-    zone = part->elts;
+    lt_list_iter_init(&it, &old_cycle->shared_memory);
 
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-            part = part->next;
-            zone = part->elts;
-            i = 0;
-        }
-
-        if (lt_find_zone(&cycle->shared_memory, NULL, zone[i].shm.addr) == NULL) {
-            lt_shm_free(&zone[i].shm);
+    while ((zone = lt_list_iter_next(&it)) != NULL) {
+        if (lt_shm_zone_find(&cycle->shared_memory, NULL, zone->shm.addr) == NULL) {
+            lt_shm_free(&zone->shm);
         }
     }
 
-    part = &old_cycle->open_files.part;
-    file = part->elts;
+    lt_list_iter_init(&it, &old_cycle->open_files);
 
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-            part = part->next;
-            file = part->elts;
-            i = 0;
-        }
-
-        if (file[i].fd == LT_INVALID_FILE || file[i].fd == STDERR_FILENO) {
+    while ((file = lt_list_iter_next(&it)) != NULL) {
+        if (file->fd == LT_INVALID_FILE || file->fd == STDERR_FILENO) {
             continue;
         }
 
-        if (file[i].flush) {
-            file[i].flush(&file[i], cycle->log);
+        if (file->flush) {
+            file->flush(file, cycle->log);
         }
 
-        if (close(file[i].fd) == -1) {
+        if (close(file->fd) == -1) {
             lt_log_error(LT_LOG_EMERG, cycle->log, errno, "close() \"%s\" failed",
-                         file[i].name.data);
+                         file->name.data);
         }
     }
 }
@@ -616,46 +535,24 @@ static void
 lt_rollback_cycle(lt_cycle_t *cycle)
 {
     size_t           i;
-    lt_list_part_t  *part;
+    lt_list_iter_t   it;
     lt_shm_zone_t   *zone;
     lt_listening_t  *ls;
     lt_open_file_t  *file;
 
-    part = &cycle->open_files.part;
-    file = part->elts;
+    lt_list_iter_init(&it, &cycle->open_files);
 
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-            part = part->next;
-            file = part->elts;
-            i = 0;
-        }
-
-        if (file[i].fd != LT_INVALID_FILE && file[i].fd != STDERR_FILENO) {
-            (void) close(file[i].fd);
+    while ((file = lt_list_iter_next(&it)) != NULL) {
+        if (file->fd != LT_INVALID_FILE && file->fd != STDERR_FILENO) {
+            (void) close(file->fd);
         }
     }
 
-    part = &cycle->shared_memory.part;
-    zone = part->elts;
+    lt_list_iter_init(&it, &cycle->shared_memory);
 
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-            part = part->next;
-            zone = part->elts;
-            i = 0;
-        }
-
-        if (zone[i].shm.addr && !zone[i].shm.exists) {
-            lt_shm_free(&zone[i].shm);
+    while ((zone = lt_list_iter_next(&it)) != NULL) {
+        if (zone->shm.addr && !zone->shm.exists) {
+            lt_shm_free(&zone->shm);
         }
     }
 
@@ -777,54 +674,42 @@ void
 lt_reopen_files(lt_cycle_t *cycle, uid_t user)
 {
     int              fd;
-    size_t           i;
-    lt_list_part_t  *part;
+    lt_list_iter_t   it;
     lt_open_file_t  *file;
 
-    part = &cycle->open_files.part;
-    file = part->elts;
+    lt_list_iter_init(&it, &cycle->open_files);
 
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-            part = part->next;
-            file = part->elts;
-            i = 0;
-        }
-
-        if (file[i].name.len == 0) {
+    while ((file = lt_list_iter_next(&it)) != NULL) {
+        if (file->name.len == 0) {
             continue;
         }
 
-        if (file[i].flush) {
-            file[i].flush(&file[i], cycle->log);
+        if (file->flush) {
+            file->flush(file, cycle->log);
         }
 
-        fd = open((char *) file[i].name.data, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
+        fd = open((char *) file->name.data, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
                   0644);
 
         if (fd == -1) {
             lt_log_error(LT_LOG_EMERG, cycle->log, errno, "open() \"%s\" failed",
-                         file[i].name.data);
+                         file->name.data);
             continue;
         }
 
         if (user != (uid_t) LT_CONF_UNSET_UINT && geteuid() == 0) {
             if (fchown(fd, user, (gid_t) -1) == -1) {
                 lt_log_error(LT_LOG_EMERG, cycle->log, errno, "chown(\"%s\", %d) failed",
-                             file[i].name.data, (int) user);
+                             file->name.data, (int) user);
             }
         }
 
-        if (close(file[i].fd) == -1) {
+        if (close(file->fd) == -1) {
             lt_log_error(LT_LOG_EMERG, cycle->log, errno, "close() \"%s\" failed",
-                         file[i].name.data);
+                         file->name.data);
         }
 
-        file[i].fd = fd;
+        file->fd = fd;
     }
 
     (void) lt_log_redirect_stderr(cycle);

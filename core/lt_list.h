@@ -51,14 +51,41 @@ void *lt_list_push(lt_list_t *list);
 /*
  * iterate:
  *
- *   part = &list->part; elt = part->elts;
- *   for (i = 0; ; i++) {
- *       if (i >= part->nelts) {
- *           if (part->next == NULL) break;
- *           part = part->next; elt = part->elts; i = 0;
- *       }
- *       ... elt[i] ...
- *   }
+ *   lt_list_iter_t  it;
+ *   lt_open_file_t *file;
+ *
+ *   lt_list_iter_init(&it, &cycle->open_files);
+ *   while ((file = lt_list_iter_next(&it)) != NULL) { ... }
  */
+
+typedef struct {
+    lt_list_part_t  *part;
+    size_t           i;
+    size_t           size;
+} lt_list_iter_t;
+
+static inline void
+lt_list_iter_init(lt_list_iter_t *it, lt_list_t *list)
+{
+    it->part = &list->part;
+    it->i = 0;
+    it->size = list->size;
+}
+
+/* lt_list_iter_next: the next element, or NULL at the end */
+static inline void *
+lt_list_iter_next(lt_list_iter_t *it)
+{
+    while (it->part) {
+        if (it->i < it->part->nelts) {
+            return (u_char *) it->part->elts + it->size * it->i++;
+        }
+
+        it->part = it->part->next;
+        it->i = 0;
+    }
+
+    return NULL;
+}
 
 #endif /* LT_LIST_H */

@@ -410,31 +410,19 @@ lt_process_get_status(lt_cycle_t *cycle)
 static void
 lt_unlock_mutexes(lt_cycle_t *cycle, pid_t pid)
 {
-    size_t           i;
-    lt_list_part_t  *part;
+    lt_list_iter_t   it;
     lt_shm_zone_t   *zone;
     lt_slab_pool_t  *sp;
 
-    part = &cycle->shared_memory.part;
-    zone = part->elts;
+    lt_list_iter_init(&it, &cycle->shared_memory);
 
-    for (i = 0; /* void */ ; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-            part = part->next;
-            zone = part->elts;
-            i = 0;
-        }
-
-        sp = (lt_slab_pool_t *) zone[i].shm.addr;
+    while ((zone = lt_list_iter_next(&it)) != NULL) {
+        sp = (lt_slab_pool_t *) zone->shm.addr;
 
         if (lt_shmtx_force_unlock(&sp->mutex, pid)) {
             lt_log_error(LT_LOG_ALERT, cycle->log, 0,
                          "shared memory zone \"%.*s\" was locked by %d",
-                         (int) zone[i].shm.name.len, zone[i].shm.name.data, (int) pid);
+                         (int) zone->shm.name.len, zone->shm.name.data, (int) pid);
         }
     }
 }

@@ -37,35 +37,30 @@ lt_shm_free(lt_shm_t *shm)
 }
 
 
-/* lt_shm_zone_find: the zone of this cycle named name, or NULL */
-static lt_shm_zone_t *
-lt_shm_zone_find(lt_list_t *list, const lt_str_t *name)
+lt_shm_zone_t *
+lt_shm_zone_find(lt_list_t *list, const lt_str_t *name, u_char *addr)
 {
-    size_t           i;
+    lt_list_iter_t   it;
     lt_shm_zone_t   *zone;
-    lt_list_part_t  *part;
 
-    part = &list->part;
-    zone = part->elts;
+    lt_list_iter_init(&it, list);
 
-    for (i = 0; /* void */ ; i++) {
+    while ((zone = lt_list_iter_next(&it)) != NULL) {
 
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            zone = part->elts;
-            i = 0;
-        }
-
-        if (name->len == zone[i].shm.name.len
-            && lt_memcmp(name->data, zone[i].shm.name.data, name->len) == 0)
+        if (name && (name->len != zone->shm.name.len
+                     || memcmp(name->data, zone->shm.name.data, name->len) != 0))
         {
-            return &zone[i];
+            continue;
         }
+
+        if (addr && zone->shm.addr != addr) {
+            continue;
+        }
+
+        return zone;
     }
+
+    return NULL;
 }
 
 
@@ -74,7 +69,7 @@ lt_shared_memory_add(lt_conf_t *cf, const lt_str_t *name, size_t size, void *tag
 {
     lt_shm_zone_t  *zone;
 
-    zone = lt_shm_zone_find(&cf->cycle->shared_memory, name);
+    zone = lt_shm_zone_find(&cf->cycle->shared_memory, name, NULL);
 
     if (zone != NULL) {
 

@@ -10,6 +10,7 @@
 
 #include "lt_config.h"
 #include "lt_string.h"
+#include "lt_list.h"
 
 typedef struct {
     u_char      *addr;
@@ -41,6 +42,10 @@ struct lt_shm_zone_s {
  * declaration gives" (a reference). NULL with an error logged on conflict. */
 lt_shm_zone_t *lt_shared_memory_add(lt_conf_t *cf, const lt_str_t *name, size_t size,
     void *tag);
+
+/* lt_shm_zone_find: the zone in list with this name (when name is not NULL) and
+ * address (when addr is not NULL), or NULL */
+lt_shm_zone_t *lt_shm_zone_find(lt_list_t *list, const lt_str_t *name, u_char *addr);
 
 /* lt_init_zone_pool: sets up the slab allocator at the start of a new zone */
 int lt_init_zone_pool(lt_cycle_t *cycle, lt_shm_zone_t *zn);
