@@ -140,9 +140,9 @@ lt_core_module_init_conf(lt_cycle_t *cycle, void *conf)
     if (ccf->cpu_affinity && !ccf->cpu_affinity_auto
         && ccf->cpu_affinity_n < (size_t) ccf->worker_processes)
     {
-        lt_log_error(LT_LOG_WARN, cycle->log, 0, "the number of \"worker_processes\" is "
-                     "not equal to the number of \"worker_cpu_affinity\" masks, using last "
-                     "mask for remaining worker processes");
+        lt_log_error(LT_LOG_WARN, cycle->log, 0, "fewer \"worker_cpu_affinity\" masks "
+                     "than \"worker_processes\", using the last mask for the remaining "
+                     "worker processes");
     }
 
     if (ccf->pid.len == 0) {

@@ -570,6 +570,10 @@ lt_resolve_binary_path(const char *argv0, lt_log_t *log)
 
     free(path);
 
+    lt_log_error(LT_LOG_WARN, log, 0, "\"%s\" is not found in PATH: a binary upgrade "
+                 "(USR2) will not be able to start it; start lintel by its full path",
+                 argv0);
+
     lt_binary_path = strdup(argv0);
 
     return lt_binary_path ? LT_OK : LT_ERROR;

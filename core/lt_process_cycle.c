@@ -130,6 +130,9 @@ lt_master_reload(lt_cycle_t *cycle)
     lt_cycle = new_cycle;
     ccf = (lt_core_conf_t *) lt_get_conf(new_cycle->conf_ctx, lt_core_module);
 
+    /* workers stopped by WINCH are replaced by this reload's */
+    lt_noaccepting = 0;
+
     lt_start_worker_processes(new_cycle, ccf->worker_processes, LT_PROCESS_JUST_RESPAWN);
 
     /* let the new workers start before the old ones stop accepting */
@@ -195,26 +198,26 @@ lt_master_process_cycle(lt_cycle_t *cycle)
             live = lt_reap_children(cycle);
         }
 
+        if (lt_terminate && !terminate_logged) {
+            terminate_logged = 1;
+            lt_log_signal(cycle, lt_terminate, "exiting");
+        }
+
+        if (lt_quit == 1) {
+            lt_quit = 2;
+            lt_log_signal(cycle, SIGQUIT, "shutting down");
+        }
+
         if (!live && (lt_terminate || lt_quit)) {
             lt_master_process_exit(cycle);
         }
 
         if (lt_terminate) {
-            if (!terminate_logged) {
-                terminate_logged = 1;
-                lt_log_signal(cycle, lt_terminate, "exiting");
-            }
-
             lt_master_terminate(cycle, &delay, &sigio);
             continue;
         }
 
         if (lt_quit) {
-            if (lt_quit == 1) {
-                lt_quit = 2;
-                lt_log_signal(cycle, SIGQUIT, "shutting down");
-            }
-
             lt_signal_worker_processes(cycle, SIGQUIT);
             lt_close_listening_sockets(cycle);
             continue;
