@@ -332,6 +332,15 @@ lt_close_listening_sockets(lt_cycle_t *cycle)
                 (void) lt_epoll_del_listening(c);
             }
 
+            /* a paused listener (out of descriptors) has a resume timer */
+            if (c->read.timer_set) {
+                lt_event_del_timer(&c->read);
+            }
+
+            if (c->read.posted) {
+                lt_delete_posted_event(&c->read);
+            }
+
             lt_free_connection(c);
             c->fd = -1;
             ls[i].connection = NULL;

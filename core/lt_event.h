@@ -112,8 +112,9 @@ void lt_process_events_and_timers(lt_cycle_t *cycle);
 
 /* lt_event_accept: the read handler of a listening socket */
 void lt_event_accept(lt_event_t *ev);
-/* lt_enable_accept_events/lt_disable_accept_events: pause accepting, e.g. when
- * the connection table is full */
+/* lt_enable_accept_events/lt_disable_accept_events: pause accepting (out of file
+ * descriptors); a full connection table does not pause: the client is accepted
+ * and closed, as in nginx without an accept mutex */
 int lt_enable_accept_events(lt_cycle_t *cycle);
 int lt_disable_accept_events(lt_cycle_t *cycle, int all);
 

@@ -156,7 +156,10 @@ lt_event_accept(lt_event_t *ev)
             return;
         }
 
-        (void) lt_accept_one(ls, s, (struct sockaddr *) &sa, socklen, lc->log);
+        if (lt_accept_one(ls, s, (struct sockaddr *) &sa, socklen, lc->log) != LT_OK) {
+            /* leave the rest of the backlog to a freed slot or another worker */
+            return;
+        }
 
     } while (ecf->multi_accept);
 }
