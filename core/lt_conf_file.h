@@ -144,6 +144,7 @@ char *lt_conf_set_sec_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf);      /
 char *lt_conf_set_enum_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf);     /* unsigned */
 char *lt_conf_set_bitmask_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf);  /* unsigned */
 char *lt_conf_set_path_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf);     /* lt_str_t, absolute */
+char *lt_conf_set_bufs_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf);     /* lt_bufs_t: "4 8k" */
 
 /* the setters' `post` data */
 typedef struct {

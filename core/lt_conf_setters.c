@@ -340,3 +340,35 @@ lt_conf_set_bitmask_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 
     return LT_CONF_OK;
 }
+
+
+char *
+lt_conf_set_bufs_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
+{
+    int64_t     num, size;
+    lt_str_t   *value;
+    lt_bufs_t  *bufs;
+
+    bufs = (lt_bufs_t *) ((char *) conf + cmd->offset);
+
+    if (bufs->num) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    num = lt_atoi(value[1].data, value[1].len);
+    if (num == LT_ERROR || num == 0) {
+        return lt_conf_invalid(cf, cmd, &value[1], NULL);
+    }
+
+    size = lt_parse_size(&value[2]);
+    if (size == LT_ERROR || size == 0) {
+        return lt_conf_invalid(cf, cmd, &value[2], NULL);
+    }
+
+    bufs->num = (size_t) num;
+    bufs->size = (size_t) size;
+
+    return LT_CONF_OK;
+}

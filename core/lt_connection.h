@@ -180,6 +180,8 @@ void lt_inet_set_port(struct sockaddr *sa, in_port_t port);
 ssize_t lt_unix_recv(lt_connection_t *c, u_char *buf, size_t size);
 ssize_t lt_unix_send(lt_connection_t *c, u_char *buf, size_t size);
 lt_chain_t *lt_writev_chain(lt_connection_t *c, lt_chain_t *in, off_t limit);
+/* lt_sendfile_chain: writev for memory, sendfile for files (lt_os_io's send_chain) */
+lt_chain_t *lt_sendfile_chain(lt_connection_t *c, lt_chain_t *in, off_t limit);
 
 #define LT_IOVS_PREALLOCATE  64
 

@@ -8,6 +8,7 @@
 
 #include "lt_config.h"
 #include "lt_string.h"
+#include "lt_escape.h"
 #include "lt_palloc.h"
 #include "lt_array.h"
 #include "lt_list.h"
@@ -28,6 +29,8 @@
 #include "lt_connection.h"
 #include "lt_process.h"
 #include "lt_os.h"
+#include "lt_regex.h"
+#include "lt_inet.h"
 
 #define LINTEL_VERSION      "0.1.0"
 #define LINTEL_VER          "lintel/" LINTEL_VERSION

@@ -237,3 +237,51 @@ lt_blocking(int fd)
 
     return fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1 ? LT_ERROR : LT_OK;
 }
+
+
+int
+lt_add_path(lt_conf_t *cf, lt_path_t **slot)
+{
+    size_t       i, n;
+    lt_path_t   *path, **p;
+
+    path = *slot;
+
+    p = cf->cycle->paths.elts;
+
+    for (i = 0; i < cf->cycle->paths.nelts; i++) {
+        if (p[i]->name.len != path->name.len
+            || memcmp(p[i]->name.data, path->name.data, path->name.len) != 0)
+        {
+            continue;
+        }
+
+        for (n = 0; n < 3; n++) {
+            if (p[i]->level[n] != path->level[n]) {
+                lt_conf_log_error(LT_LOG_EMERG, cf, 0, "the same path name \"%.*s\" used "
+                                  "in %s:%zu and with the different levels",
+                                  (int) path->name.len, path->name.data,
+                                  p[i]->conf_file ? (char *) p[i]->conf_file : "",
+                                  p[i]->line);
+                return LT_ERROR;
+            }
+        }
+
+        *slot = p[i];
+        return LT_OK;
+    }
+
+    if (cf->conf_file && cf->conf_file->start) {
+        path->conf_file = cf->conf_file->name.data;
+        path->line = cf->conf_file->line;
+    }
+
+    p = lt_array_push(&cf->cycle->paths);
+    if (p == NULL) {
+        return LT_ERROR;
+    }
+
+    *p = path;
+
+    return LT_OK;
+}

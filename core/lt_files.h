@@ -40,6 +40,11 @@ ssize_t lt_write_file(lt_file_t *file, u_char *buf, size_t size, off_t offset);
 /* lt_create_full_path: creates the directories of path below its existing part */
 int lt_create_full_path(u_char *dir, mode_t access);
 
+/* lt_add_path: registers *slot in the cycle's paths (one entry per directory: a
+ * second user of the same directory gets the first's lt_path_t, and must agree
+ * on its levels) */
+int lt_add_path(lt_conf_t *cf, lt_path_t **slot);
+
 /* lt_create_paths: creates the cycle's paths, owned by user when running as root */
 int lt_create_paths(lt_cycle_t *cycle, uid_t user);
 

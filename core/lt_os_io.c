@@ -9,7 +9,7 @@
 const lt_conn_io_t  lt_os_io = {
     .recv = lt_unix_recv,
     .send = lt_unix_send,
-    .send_chain = lt_writev_chain,
+    .send_chain = lt_sendfile_chain,
 };
 
 

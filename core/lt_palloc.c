@@ -160,6 +160,21 @@ lt_reset_pool(lt_pool_t *pool)
 }
 
 
+void
+lt_pool_clear(lt_pool_t *pool)
+{
+    lt_pool_cleanup_t  *c;
+
+    for (c = pool->cleanup; c; c = c->next) {
+        if (c->handler) {
+            c->handler(c->data);
+        }
+    }
+
+    lt_reset_pool(pool);
+}
+
+
 #if !(LT_DEBUG_POOL)
 
 /* lt_palloc_block: a new block at the end of the list, serving this allocation */

@@ -63,6 +63,10 @@ void lt_destroy_pool(lt_pool_t *pool);
  * cleanups are not run and are dropped: use only on pools without cleanups */
 void lt_reset_pool(lt_pool_t *pool);
 
+/* lt_pool_clear: runs the cleanups, then rewinds the pool for reuse (a cache of
+ * request pools); the first block is kept, later ones too */
+void lt_pool_clear(lt_pool_t *pool);
+
 /* lt_palloc: aligned memory; lt_pnalloc: unaligned (strings); lt_pcalloc: zeroed.
  * NULL when out of memory, logged once. */
 void *lt_palloc(lt_pool_t *pool, size_t size);

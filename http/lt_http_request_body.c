@@ -1,0 +1,818 @@
+/*
+ * lt_http_request_body.c: reading a request body (Content-Length or chunked)
+ * into memory, spilling to a temp file past client_body_buffer_size; or
+ * reading and throwing it away (discard) so the connection can be kept.
+ * Expect: 100-continue is answered before the first body read.
+ *
+ * Chunked bodies are decoded in place: raw bytes are read after the decoded
+ * data in the same buffer, and each chunk's payload is moved down onto the
+ * decoded end, so the decoded body is contiguous and never larger than what
+ * was read.
+ */
+
+#include "lt_http.h"
+
+/* reading state beyond lt_http_request_body_t */
+typedef struct {
+    u_char            *raw_pos;     /* unparsed bytes, after buf->last */
+    u_char            *raw_last;
+    unsigned           trailers:1;
+    unsigned           done:1;
+    lt_http_parse_t    trailer_parse;
+} lt_http_body_ctx_t;
+
+static void lt_http_read_client_request_body_handler(lt_http_request_t *r);
+static int lt_http_do_read_client_request_body(lt_http_request_t *r);
+static int lt_http_read_discarded_request_body(lt_http_request_t *r);
+static int lt_http_body_ctx(lt_http_request_t *r, lt_http_body_ctx_t **ctx);
+
+static lt_module_t  lt_http_request_body_tag;
+
+
+/* lt_http_test_expect: "Expect: 100-continue" gets its interim response once */
+static int
+lt_http_test_expect(lt_http_request_t *r)
+{
+    ssize_t          n;
+    lt_table_elt_t  *expect;
+
+    if (r->expect_tested || r->headers_in.expect == NULL
+        || r->http_version < LT_HTTP_VERSION_11)
+    {
+        return LT_OK;
+    }
+
+    r->expect_tested = 1;
+
+    expect = r->headers_in.expect;
+
+    if (expect->value.len != sizeof("100-continue") - 1
+        || lt_strncasecmp(expect->value.data, (u_char *) "100-continue",
+                          sizeof("100-continue") - 1) != 0)
+    {
+        return LT_OK;
+    }
+
+    n = lt_send(r->connection, (u_char *) "HTTP/1.1 100 Continue" CRLF CRLF,
+                sizeof("HTTP/1.1 100 Continue" CRLF CRLF) - 1);
+
+    if (n == sizeof("HTTP/1.1 100 Continue" CRLF CRLF) - 1) {
+        return LT_OK;
+    }
+
+    /* such a small write goes out whole or the connection is broken */
+    r->connection->error = 1;
+
+    return LT_ERROR;
+}
+
+
+int
+lt_http_send_continue(lt_http_request_t *r)
+{
+    return lt_http_test_expect(r);
+}
+
+
+/* lt_http_body_temp_file: a new temp file in client_body_temp_path */
+static int
+lt_http_body_temp_file(lt_http_request_t *r, lt_http_request_body_t *rb)
+{
+    int                       fd, tries;
+    u_char                   *name;
+    size_t                    len;
+    lt_file_t                *tf;
+    lt_pool_cleanup_t        *cln;
+    lt_pool_cleanup_file_t   *clnf;
+    lt_http_core_loc_conf_t  *clcf;
+    static uint32_t           lt_http_temp_number;
+
+    clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+    tf = lt_pcalloc(r->pool, sizeof(lt_file_t));
+    cln = lt_pool_cleanup_add(r->pool, sizeof(lt_pool_cleanup_file_t));
+    if (tf == NULL || cln == NULL) {
+        return LT_ERROR;
+    }
+
+    len = clcf->client_body_temp_path->name.len + 1 + 10 + 1;
+
+    name = lt_pnalloc(r->pool, len);
+    if (name == NULL) {
+        return LT_ERROR;
+    }
+
+    if (lt_http_temp_number == 0) {
+        lt_http_temp_number = (uint32_t) lt_random() ^ ((uint32_t) lt_pid << 16);
+    }
+
+    for (tries = 0; tries < 100; tries++) {
+        snprintf((char *) name, len, "%.*s/%010u",
+                 (int) clcf->client_body_temp_path->name.len,
+                 clcf->client_body_temp_path->name.data,
+                 (unsigned) (++lt_http_temp_number % 4294967295u));
+
+        fd = open((char *) name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+                  r->request_body_file_group_access ? 0660 : 0600);
+
+        if (fd != -1) {
+            break;
+        }
+
+        if (errno != EEXIST) {
+            lt_log_error(LT_LOG_CRIT, r->connection->log, errno, "open() \"%s\" failed",
+                         name);
+            return LT_ERROR;
+        }
+    }
+
+    if (fd == -1) {
+        lt_log_error(LT_LOG_CRIT, r->connection->log, EEXIST, "open() \"%s\" failed", name);
+        return LT_ERROR;
+    }
+
+    if (!r->request_body_in_persistent_file) {
+        /* nobody needs its name: it vanishes with its last descriptor */
+        (void) unlink((char *) name);
+    }
+
+    tf->fd = fd;
+    tf->name.data = name;
+    tf->name.len = strlen((char *) name);
+    tf->log = r->connection->log;
+
+    clnf = cln->data;
+    clnf->fd = fd;
+    clnf->name = name;
+    clnf->log = r->pool->log;
+    cln->handler = lt_pool_cleanup_file;
+
+    rb->temp_file = tf;
+
+    return LT_OK;
+}
+
+
+/* lt_http_body_flush: writes the decoded data of rb->buf to the temp file */
+static int
+lt_http_body_flush(lt_http_request_t *r, lt_http_request_body_t *rb, lt_http_body_ctx_t *ctx)
+{
+    size_t  n, raw;
+
+    if (rb->temp_file == NULL && lt_http_body_temp_file(r, rb) != LT_OK) {
+        return LT_ERROR;
+    }
+
+    n = rb->buf->last - rb->buf->start;
+
+    if (n && lt_write_file(rb->temp_file, rb->buf->start, n, rb->temp_file->offset) == LT_ERROR) {
+        return LT_ERROR;
+    }
+
+    /* the raw remainder moves to the start */
+    raw = ctx->raw_last - ctx->raw_pos;
+    memmove(rb->buf->start, ctx->raw_pos, raw);
+
+    rb->buf->pos = rb->buf->start;
+    rb->buf->last = rb->buf->start;
+    ctx->raw_pos = rb->buf->start;
+    ctx->raw_last = rb->buf->start + raw;
+
+    return LT_OK;
+}
+
+
+/* lt_http_body_decode: moves what the raw bytes hold of the body onto buf->last;
+ * LT_OK (more needed), LT_DONE (complete), or an HTTP error */
+static int
+lt_http_body_decode(lt_http_request_t *r, lt_http_request_body_t *rb, lt_http_body_ctx_t *ctx)
+{
+    int                       rc;
+    size_t                    size;
+    lt_buf_t                  tb;
+    lt_http_core_loc_conf_t  *clcf;
+
+    if (rb->chunked == NULL) {
+        size = ctx->raw_last - ctx->raw_pos;
+        if ((off_t) size > rb->rest) {
+            size = (size_t) rb->rest;
+        }
+
+        rb->buf->last += size;
+        ctx->raw_pos += size;
+        rb->rest -= size;
+        rb->received += size;
+
+        return rb->rest == 0 ? LT_DONE : LT_OK;
+    }
+
+    lt_memzero(&tb, sizeof(lt_buf_t));
+    tb.pos = ctx->raw_pos;
+    tb.last = ctx->raw_last;
+
+    clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+    for ( ;; ) {
+        if (ctx->trailers) {
+            rc = lt_http_parse_header_line(&ctx->trailer_parse, &tb, 1);
+
+            if (rc == LT_HTTP_PARSE_HEADER_DONE) {
+                ctx->raw_pos = tb.pos;
+                return LT_DONE;
+            }
+
+            if (rc == LT_OK) {
+                continue;
+            }
+
+            if (rc == LT_AGAIN) {
+                break;
+            }
+
+            lt_log_error(LT_LOG_INFO, r->connection->log, 0,
+                         "client sent invalid trailer in a chunked body");
+            return LT_HTTP_BAD_REQUEST;
+        }
+
+        rc = lt_http_parse_chunked(rb->chunked, &tb);
+
+        if (rc == LT_HTTP_PARSE_CHUNK_DATA) {
+            if (clcf->client_max_body_size
+                && clcf->client_max_body_size - rb->received < rb->chunked->size)
+            {
+                lt_log_error(LT_LOG_ERR, r->connection->log, 0,
+                             "client intended to send too large chunked body: %lld+%lld bytes",
+                             (long long) rb->received, (long long) rb->chunked->size);
+                return LT_HTTP_REQUEST_ENTITY_TOO_LARGE;
+            }
+
+            size = tb.last - tb.pos;
+            if ((off_t) size > rb->chunked->size) {
+                size = (size_t) rb->chunked->size;
+            }
+
+            memmove(rb->buf->last, tb.pos, size);
+            rb->buf->last += size;
+            tb.pos += size;
+            rb->chunked->size -= size;
+            rb->received += size;
+
+            if (tb.pos == tb.last) {
+                break;
+            }
+
+            continue;
+        }
+
+        if (rc == LT_HTTP_PARSE_CHUNK_LAST) {
+            ctx->trailers = 1;
+            lt_http_parse_init(&ctx->trailer_parse);
+            continue;
+        }
+
+        if (rc == LT_AGAIN) {
+            break;
+        }
+
+        lt_log_error(LT_LOG_INFO, r->connection->log, 0, "client sent invalid chunked body");
+        return LT_HTTP_BAD_REQUEST;
+    }
+
+    ctx->raw_pos = tb.pos;
+
+    return LT_OK;
+}
+
+
+int
+lt_http_read_client_request_body(lt_http_request_t *r,
+    lt_http_client_body_handler_pt post_handler)
+{
+    int                       rc;
+    size_t                    preread, size;
+    lt_http_body_ctx_t       *ctx;
+    lt_http_request_body_t   *rb;
+    lt_http_core_loc_conf_t  *clcf;
+
+    r->main->count++;
+
+    if (r != r->main || r->request_body || r->discard_body) {
+        post_handler(r);
+        return LT_OK;
+    }
+
+    if (lt_http_test_expect(r) != LT_OK) {
+        rc = LT_HTTP_INTERNAL_SERVER_ERROR;
+        goto done;
+    }
+
+    rb = lt_pcalloc(r->pool, sizeof(lt_http_request_body_t));
+    if (rb == NULL) {
+        rc = LT_HTTP_INTERNAL_SERVER_ERROR;
+        goto done;
+    }
+
+    rb->rest = -1;
+    rb->post_handler = post_handler;
+    r->request_body = rb;
+
+    if (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked) {
+        post_handler(r);
+        return LT_OK;
+    }
+
+    if (r->headers_in.chunked) {
+        rb->chunked = lt_pcalloc(r->pool, sizeof(lt_http_chunked_t));
+        if (rb->chunked == NULL) {
+            rc = LT_HTTP_INTERNAL_SERVER_ERROR;
+            goto done;
+        }
+
+    } else {
+        rb->rest = r->headers_in.content_length_n;
+    }
+
+    clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+    size = clcf->client_body_buffer_size;
+
+    if (rb->chunked == NULL && rb->rest < (off_t) size) {
+        /* a small body: a buffer just its size */
+        size = (size_t) rb->rest;
+    }
+
+    rb->buf = lt_create_temp_buf(r->pool, size ? size : 1);
+    if (rb->buf == NULL || lt_http_body_ctx(r, &ctx) != LT_OK) {
+        rc = LT_HTTP_INTERNAL_SERVER_ERROR;
+        goto done;
+    }
+
+    rb->buf->tag = &lt_http_request_body_tag;
+
+    /* the body bytes read together with the headers */
+
+    preread = r->header_in->last - r->header_in->pos;
+
+    if (preread) {
+        r->request_length += preread;
+    }
+
+    r->read_event_handler = lt_http_read_client_request_body_handler;
+    r->write_event_handler = lt_http_request_empty_handler;
+    r->reading_body = 1;
+
+    rc = lt_http_do_read_client_request_body(r);
+
+done:
+
+    if (rc >= LT_HTTP_SPECIAL_RESPONSE) {
+        r->main->count--;
+    }
+
+    return rc == LT_AGAIN ? LT_OK : rc;
+}
+
+
+static int
+lt_http_body_ctx(lt_http_request_t *r, lt_http_body_ctx_t **ctxp)
+{
+    lt_http_body_ctx_t  *ctx;
+
+    ctx = lt_pcalloc(r->pool, sizeof(lt_http_body_ctx_t));
+    if (ctx == NULL) {
+        return LT_ERROR;
+    }
+
+    ctx->raw_pos = r->request_body->buf->start;
+    ctx->raw_last = r->request_body->buf->start;
+
+    r->request_body->ctx = ctx;
+
+    *ctxp = ctx;
+
+    return LT_OK;
+}
+
+
+/* lt_http_body_done: the body is complete: its chain, and the post handler */
+static int
+lt_http_body_done(lt_http_request_t *r, lt_http_request_body_t *rb, lt_http_body_ctx_t *ctx)
+{
+    lt_buf_t    *b;
+    lt_chain_t  *cl;
+
+    if (rb->temp_file || r->request_body_in_file_only) {
+        if (lt_http_body_flush(r, rb, ctx) != LT_OK) {
+            return LT_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        b = lt_calloc_buf(r->pool);
+        if (b == NULL) {
+            return LT_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        b->in_file = 1;
+        b->file_pos = 0;
+        b->file_last = rb->temp_file->offset;
+        b->file = rb->temp_file;
+
+    } else {
+        b = rb->buf;
+    }
+
+    b->last_buf = 1;
+
+    cl = lt_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return LT_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    rb->bufs = cl;
+    rb->ctx = NULL;
+    rb->rest = 0;
+
+    if (r->headers_in.chunked) {
+        /* the decoded length, for whoever passes the body on */
+        r->headers_in.content_length_n = rb->received;
+    }
+
+    r->read_event_handler = lt_http_block_reading;
+    r->reading_body = 0;
+
+    rb->post_handler(r);
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_do_read_client_request_body(lt_http_request_t *r)
+{
+    int                       rc;
+    size_t                    size, take;
+    ssize_t                   n;
+    lt_connection_t          *c;
+    lt_http_body_ctx_t       *ctx;
+    lt_http_request_body_t   *rb;
+    lt_http_core_loc_conf_t  *clcf;
+
+    c = r->connection;
+    rb = r->request_body;
+    ctx = rb->ctx;
+
+    for ( ;; ) {
+
+        if (ctx->raw_last == rb->buf->end) {
+            if (lt_http_body_flush(r, rb, ctx) != LT_OK) {
+                return LT_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            if (ctx->raw_last == rb->buf->end) {
+                /* a chunk header longer than the whole buffer */
+                lt_log_error(LT_LOG_INFO, c->log, 0, "client sent invalid chunked body");
+                return LT_HTTP_BAD_REQUEST;
+            }
+        }
+
+        size = rb->buf->end - ctx->raw_last;
+
+        if (r->header_in->pos < r->header_in->last) {
+            /* body bytes that came with the headers */
+            take = lt_min(size, (size_t) (r->header_in->last - r->header_in->pos));
+            memcpy(ctx->raw_last, r->header_in->pos, take);
+            r->header_in->pos += take;
+            n = (ssize_t) take;
+
+        } else {
+            if (!c->read.ready) {
+                break;
+            }
+
+            if (rb->chunked == NULL && (off_t) size > rb->rest) {
+                size = (size_t) rb->rest;
+            }
+
+            n = lt_recv(c, ctx->raw_last, size);
+
+            if (n == LT_AGAIN) {
+                break;
+            }
+
+            if (n == 0) {
+                lt_log_error(LT_LOG_INFO, c->log, 0,
+                             "client prematurely closed connection");
+            }
+
+            if (n == 0 || n == LT_ERROR) {
+                c->error = 1;
+                return LT_HTTP_BAD_REQUEST;
+            }
+
+            r->request_length += n;
+        }
+
+        ctx->raw_last += n;
+
+        rc = lt_http_body_decode(r, rb, ctx);
+
+        if (rc == LT_DONE) {
+            return lt_http_body_done(r, rb, ctx);
+        }
+
+        if (rc != LT_OK) {
+            return rc;
+        }
+    }
+
+    clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+    lt_event_add_timer(&c->read, clcf->client_body_timeout);
+
+    return LT_AGAIN;
+}
+
+
+static void
+lt_http_read_client_request_body_handler(lt_http_request_t *r)
+{
+    int  rc;
+
+    if (r->connection->read.timedout) {
+        r->connection->timedout = 1;
+        lt_http_finalize_request(r, LT_HTTP_REQUEST_TIME_OUT);
+        return;
+    }
+
+    rc = lt_http_do_read_client_request_body(r);
+
+    if (rc >= LT_HTTP_SPECIAL_RESPONSE) {
+        lt_http_finalize_request(r, rc);
+    }
+}
+
+
+int
+lt_http_read_unbuffered_request_body(lt_http_request_t *r)
+{
+    /* proxy_request_buffering off arrives with the proxy */
+    return LT_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+
+/* discarding */
+
+/* lt_http_discard_bytes: accounts for n discarded raw bytes; LT_OK when the body
+ * is over, LT_AGAIN for more, or an error status */
+static int
+lt_http_discard_bytes(lt_http_request_t *r, u_char *p, size_t n)
+{
+    int        rc;
+    size_t     size;
+    lt_buf_t   b;
+
+    if (!r->headers_in.chunked) {
+        size = (size_t) lt_min((off_t) n, r->headers_in.content_length_n);
+        r->headers_in.content_length_n -= size;
+        return r->headers_in.content_length_n == 0 ? LT_OK : LT_AGAIN;
+    }
+
+    lt_memzero(&b, sizeof(lt_buf_t));
+    b.pos = p;
+    b.last = p + n;
+
+    for ( ;; ) {
+        if (r->request_body->last_saved) {
+            /* in the trailers */
+            rc = lt_http_parse_header_line(&r->parse, &b, 1);
+
+            if (rc == LT_HTTP_PARSE_HEADER_DONE) {
+                r->headers_in.content_length_n = 0;
+                return LT_OK;
+            }
+
+            if (rc == LT_OK) {
+                continue;
+            }
+
+            return rc == LT_AGAIN ? LT_AGAIN : LT_HTTP_BAD_REQUEST;
+        }
+
+        rc = lt_http_parse_chunked(r->request_body->chunked, &b);
+
+        if (rc == LT_HTTP_PARSE_CHUNK_DATA) {
+            size = (size_t) lt_min((off_t) (b.last - b.pos), r->request_body->chunked->size);
+            b.pos += size;
+            r->request_body->chunked->size -= size;
+
+            if (b.pos == b.last) {
+                return LT_AGAIN;
+            }
+
+            continue;
+        }
+
+        if (rc == LT_HTTP_PARSE_CHUNK_LAST) {
+            r->request_body->last_saved = 1;
+            lt_http_parse_init(&r->parse);
+            continue;
+        }
+
+        if (rc == LT_AGAIN) {
+            return LT_AGAIN;
+        }
+
+        lt_log_error(LT_LOG_INFO, r->connection->log, 0, "client sent invalid chunked body");
+        return LT_HTTP_BAD_REQUEST;
+    }
+}
+
+
+int
+lt_http_discard_request_body(lt_http_request_t *r)
+{
+    int      rc;
+    size_t   size;
+
+    if (r != r->main || r->discard_body || r->request_body) {
+        return LT_OK;
+    }
+
+    if (lt_http_test_expect(r) != LT_OK) {
+        return LT_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (r->connection->read.timer_set) {
+        lt_event_del_timer(&r->connection->read);
+    }
+
+    if (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked) {
+        return LT_OK;
+    }
+
+    r->request_body = lt_pcalloc(r->pool, sizeof(lt_http_request_body_t));
+    if (r->request_body == NULL) {
+        return LT_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (r->headers_in.chunked) {
+        r->request_body->chunked = lt_pcalloc(r->pool, sizeof(lt_http_chunked_t));
+        if (r->request_body->chunked == NULL) {
+            return LT_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
+
+    size = r->header_in->last - r->header_in->pos;
+
+    if (size) {
+        rc = lt_http_discard_bytes(r, r->header_in->pos, size);
+
+        if (rc >= LT_HTTP_SPECIAL_RESPONSE) {
+            return rc;
+        }
+
+        r->header_in->pos = r->header_in->last;
+
+        if (rc == LT_OK) {
+            r->lingering_close = 0;
+            return LT_OK;
+        }
+    }
+
+    rc = lt_http_read_discarded_request_body(r);
+
+    if (rc == LT_OK) {
+        r->lingering_close = 0;
+        return LT_OK;
+    }
+
+    if (rc >= LT_HTTP_SPECIAL_RESPONSE) {
+        return rc;
+    }
+
+    /* rc == LT_AGAIN */
+
+    r->read_event_handler = lt_http_discarded_request_body_handler;
+    r->count++;
+    r->discard_body = 1;
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_read_discarded_request_body(lt_http_request_t *r)
+{
+    int       rc;
+    ssize_t   n;
+    size_t    size;
+    u_char    buffer[LT_HTTP_DISCARD_BUFFER_SIZE];
+
+    for ( ;; ) {
+        if (r->headers_in.content_length_n == 0) {
+            r->read_event_handler = lt_http_block_reading;
+            return LT_OK;
+        }
+
+        if (!r->connection->read.ready) {
+            return LT_AGAIN;
+        }
+
+        size = LT_HTTP_DISCARD_BUFFER_SIZE;
+
+        if (!r->headers_in.chunked && r->headers_in.content_length_n < (off_t) size) {
+            size = (size_t) r->headers_in.content_length_n;
+        }
+
+        n = lt_recv(r->connection, buffer, size);
+
+        if (n == LT_ERROR) {
+            r->connection->error = 1;
+            return LT_OK;
+        }
+
+        if (n == LT_AGAIN) {
+            return LT_AGAIN;
+        }
+
+        if (n == 0) {
+            return LT_OK;
+        }
+
+        rc = lt_http_discard_bytes(r, buffer, (size_t) n);
+
+        if (rc != LT_AGAIN) {
+            if (rc == LT_OK) {
+                r->read_event_handler = lt_http_block_reading;
+            }
+
+            return rc;
+        }
+    }
+}
+
+
+void
+lt_http_discarded_request_body_handler(lt_http_request_t *r)
+{
+    int                       rc;
+    int64_t                   timer;
+    lt_event_t               *rev;
+    lt_connection_t          *c;
+    lt_http_core_loc_conf_t  *clcf;
+
+    c = r->connection;
+    rev = &c->read;
+
+    if (rev->timedout) {
+        c->timedout = 1;
+        c->error = 1;
+        lt_http_finalize_request(r, LT_ERROR);
+        return;
+    }
+
+    if (r->lingering_time) {
+        timer = (int64_t) r->lingering_time - (int64_t) lt_time();
+
+        if (timer <= 0) {
+            r->discard_body = 0;
+            r->lingering_close = 0;
+            lt_http_finalize_request(r, LT_ERROR);
+            return;
+        }
+
+    } else {
+        timer = 0;
+    }
+
+    rc = lt_http_read_discarded_request_body(r);
+
+    if (rc == LT_OK) {
+        r->discard_body = 0;
+        r->lingering_close = 0;
+        lt_http_finalize_request(r, LT_DONE);
+        return;
+    }
+
+    if (rc >= LT_HTTP_SPECIAL_RESPONSE) {
+        c->error = 1;
+        lt_http_finalize_request(r, LT_ERROR);
+        return;
+    }
+
+    /* rc == LT_AGAIN */
+
+    if (timer) {
+        clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+        timer *= 1000;
+
+        if ((uint64_t) timer > clcf->lingering_timeout) {
+            timer = (int64_t) clcf->lingering_timeout;
+        }
+
+        lt_event_add_timer(rev, (uint64_t) timer);
+    }
+}
