@@ -1,8 +1,10 @@
 /*
  * lt_sendfile_chain.c: the send_chain of plain connections: memory buffers go
- * out with writev(), file ranges with sendfile(). When headers in memory are
- * followed by a file, TCP_CORK keeps them in the same packets as the file's
- * first bytes (unless tcp_nopush is off for the request).
+ * out with writev()/sendmsg(), file ranges with sendfile(). When headers in
+ * memory are followed by a file, they are sent with MSG_MORE, so the kernel
+ * puts them in the same packet as the file's first bytes: what TCP_CORK does
+ * for nginx's tcp_nopush, without the two setsockopt() calls per response
+ * (tcp_nopush off turns it off).
  */
 
 #include "lt_core.h"
@@ -48,20 +50,6 @@ lt_chain_file_size(lt_chain_t **in, off_t limit)
     *in = cl;
 
     return total;
-}
-
-
-static int
-lt_tcp_cork(lt_connection_t *c, int on)
-{
-    if (setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(int)) == -1) {
-        return lt_connection_error(c, errno, on ? "setsockopt(TCP_CORK) failed"
-                                                : "setsockopt(!TCP_CORK) failed");
-    }
-
-    c->tcp_nopush = on ? LT_TCP_NOPUSH_SET : LT_TCP_NOPUSH_UNSET;
-
-    return LT_OK;
 }
 
 
@@ -167,7 +155,7 @@ lt_sendfile_iovec(struct iovec *iovs, int *niovs, off_t *total, lt_chain_t *in, 
 lt_chain_t *
 lt_sendfile_chain(lt_connection_t *c, lt_chain_t *in, off_t limit)
 {
-    int           niovs;
+    int           niovs, more;
     off_t         send, expected;
     ssize_t       n;
     lt_chain_t   *cl, *next;
@@ -189,21 +177,22 @@ lt_sendfile_chain(lt_connection_t *c, lt_chain_t *in, off_t limit)
     for ( ;; ) {
         cl = lt_sendfile_iovec(iovs, &niovs, &expected, in, limit - send);
 
-        if (niovs && cl && cl->buf->in_file && !lt_buf_in_memory(cl->buf)
-            && c->tcp_nopush == LT_TCP_NOPUSH_UNSET && send + expected < limit)
-        {
-            /* headers, then a file: one TCP_CORK'ed stream */
-            if (lt_tcp_cork(c, 1) != LT_OK) {
-                return LT_CHAIN_ERROR;
-            }
-        }
-
         if (niovs == 0 && cl && cl->buf->in_file && !lt_buf_in_memory(cl->buf)) {
             next = cl;
             n = lt_sendfile_file(c, &next, limit - send, &expected);
 
         } else if (niovs) {
-            n = writev(c->fd, iovs, niovs);
+            struct msghdr  msg;
+
+            lt_memzero(&msg, sizeof(struct msghdr));
+            msg.msg_iov = iovs;
+            msg.msg_iovlen = niovs;
+
+            /* headers followed by a file: held for the file's first packet */
+            more = (cl && cl->buf->in_file && !lt_buf_in_memory(cl->buf)
+                    && c->tcp_nopush != LT_TCP_NOPUSH_DISABLED && send + expected < limit);
+
+            n = sendmsg(c->fd, &msg, MSG_NOSIGNAL | (more ? MSG_MORE : 0));
 
             if (n == -1) {
                 if (errno == EAGAIN || errno == EINTR) {
@@ -211,7 +200,7 @@ lt_sendfile_chain(lt_connection_t *c, lt_chain_t *in, off_t limit)
 
                 } else {
                     wev->error = 1;
-                    lt_connection_error(c, errno, "writev() failed");
+                    lt_connection_error(c, errno, "sendmsg() failed");
                     return LT_CHAIN_ERROR;
                 }
             }

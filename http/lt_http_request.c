@@ -1031,6 +1031,8 @@ lt_http_process_request_header(lt_http_request_t *r)
     if (te) {
 
         if (r->http_version < LT_HTTP_VERSION_11) {
+            r->headers_in.content_length_n = -1;
+
             lt_log_error(LT_LOG_INFO, r->connection->log, 0,
                          "client sent HTTP/1.0 request with \"Transfer-Encoding\" header");
             lt_http_finalize_request(r, LT_HTTP_BAD_REQUEST);
@@ -1038,6 +1040,8 @@ lt_http_process_request_header(lt_http_request_t *r)
         }
 
         if (te->value.len != 7 || lt_strncasecmp(te->value.data, (u_char *) "chunked", 7)) {
+            r->headers_in.content_length_n = -1;
+
             lt_log_error(LT_LOG_INFO, r->connection->log, 0,
                          "client sent unknown \"Transfer-Encoding\": \"%.*s\"",
                          (int) te->value.len, te->value.data);
@@ -1046,6 +1050,9 @@ lt_http_process_request_header(lt_http_request_t *r)
         }
 
         if (r->headers_in.content_length) {
+            /* the body's framing is ambiguous: nothing of it is read */
+            r->headers_in.content_length_n = -1;
+
             lt_log_error(LT_LOG_INFO, r->connection->log, 0,
                          "client sent \"Content-Length\" and \"Transfer-Encoding\" headers "
                          "at the same time");
@@ -1613,17 +1620,7 @@ lt_http_set_keepalive(lt_http_request_t *r)
 
     c->log->action = "keepalive";
 
-    if (c->tcp_nopush == LT_TCP_NOPUSH_SET) {
-        int  off = 0;
-
-        if (setsockopt(c->fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(int)) == -1) {
-            lt_connection_error(c, errno, "setsockopt(!TCP_CORK) failed");
-            lt_http_close_connection(c);
-            return;
-        }
-
-        c->tcp_nopush = LT_TCP_NOPUSH_UNSET;
-    }
+    c->tcp_nopush = LT_TCP_NOPUSH_UNSET;
 
     if (c->tcp_nodelay == LT_TCP_NODELAY_UNSET && clcf->tcp_nodelay) {
         if (lt_tcp_nodelay(c) != LT_OK) {
