@@ -905,13 +905,16 @@ lt_http_try_files_handler(lt_http_request_t *r)
             /* the fallback: a named location or a URI */
             if (name.len && name.data[0] == '@') {
                 (void) lt_http_named_location(r, &name);
-                return LT_DONE;
+
+            } else {
+                uri = name;
+                lt_http_split_args(&uri, &args);
+
+                (void) lt_http_internal_redirect(r, &uri, &args);
             }
 
-            uri = name;
-            lt_http_split_args(&uri, &args);
-
-            (void) lt_http_internal_redirect(r, &uri, &args);
+            /* the redirect took a reference on the request: give ours back */
+            lt_http_finalize_request(r, LT_DONE);
             return LT_DONE;
         }
 

@@ -25,6 +25,7 @@ static void lt_http_read_client_request_body_handler(lt_http_request_t *r);
 static int lt_http_do_read_client_request_body(lt_http_request_t *r);
 static int lt_http_read_discarded_request_body(lt_http_request_t *r);
 static int lt_http_body_ctx(lt_http_request_t *r, lt_http_body_ctx_t **ctx);
+static int lt_http_discard_chunked(lt_http_request_t *r, lt_buf_t *bp);
 
 static lt_module_t  lt_http_request_body_tag;
 
@@ -255,6 +256,7 @@ lt_http_body_decode(lt_http_request_t *r, lt_http_request_body_t *rb, lt_http_bo
             rb->buf->last += size;
             tb.pos += size;
             rb->chunked->size -= size;
+            rb->chunked->length -= size;
             rb->received += size;
 
             if (tb.pos == tb.last) {
@@ -448,6 +450,29 @@ lt_http_body_done(lt_http_request_t *r, lt_http_request_body_t *rb, lt_http_body
 }
 
 
+/* lt_http_body_want: at most how many more raw bytes belong to the body; reads
+ * are cut to it so that a pipelined request after the body stays unread */
+static size_t
+lt_http_body_want(lt_http_request_body_t *rb, lt_http_body_ctx_t *ctx)
+{
+    off_t  want;
+
+    if (rb->chunked == NULL) {
+        want = rb->rest - (ctx->raw_last - ctx->raw_pos);
+
+    } else if (ctx->trailers) {
+        /* trailer lines have no length: a byte at a time (they are rare) */
+        want = 1;
+
+    } else {
+        want = rb->chunked->length ? rb->chunked->length : 3;
+        want -= ctx->raw_last - ctx->raw_pos;
+    }
+
+    return want > 0 ? (size_t) want : 1;
+}
+
+
 static int
 lt_http_do_read_client_request_body(lt_http_request_t *r)
 {
@@ -477,7 +502,7 @@ lt_http_do_read_client_request_body(lt_http_request_t *r)
             }
         }
 
-        size = rb->buf->end - ctx->raw_last;
+        size = lt_min((size_t) (rb->buf->end - ctx->raw_last), lt_http_body_want(rb, ctx));
 
         if (r->header_in->pos < r->header_in->last) {
             /* body bytes that came with the headers */
@@ -489,10 +514,6 @@ lt_http_do_read_client_request_body(lt_http_request_t *r)
         } else {
             if (!c->read.ready) {
                 break;
-            }
-
-            if (rb->chunked == NULL && (off_t) size > rb->rest) {
-                size = (size_t) rb->rest;
             }
 
             n = lt_recv(c, ctx->raw_last, size);
@@ -564,10 +585,11 @@ lt_http_read_unbuffered_request_body(lt_http_request_t *r)
 
 /* discarding */
 
-/* lt_http_discard_bytes: accounts for n discarded raw bytes; LT_OK when the body
- * is over, LT_AGAIN for more, or an error status */
+/* lt_http_discard_bytes: accounts for raw bytes at p (up to n) that belong to the
+ * body, *used of them; LT_OK when the body is over, LT_AGAIN for more, or an
+ * error status */
 static int
-lt_http_discard_bytes(lt_http_request_t *r, u_char *p, size_t n)
+lt_http_discard_bytes(lt_http_request_t *r, u_char *p, size_t n, size_t *used)
 {
     int        rc;
     size_t     size;
@@ -576,12 +598,32 @@ lt_http_discard_bytes(lt_http_request_t *r, u_char *p, size_t n)
     if (!r->headers_in.chunked) {
         size = (size_t) lt_min((off_t) n, r->headers_in.content_length_n);
         r->headers_in.content_length_n -= size;
+        *used = size;
         return r->headers_in.content_length_n == 0 ? LT_OK : LT_AGAIN;
     }
 
     lt_memzero(&b, sizeof(lt_buf_t));
     b.pos = p;
     b.last = p + n;
+
+    rc = lt_http_discard_chunked(r, &b);
+
+    *used = b.pos - p;
+
+    return rc;
+}
+
+
+/* lt_http_discard_chunked: walks a chunked body in b, leaving b->pos after what
+ * belongs to it */
+static int
+lt_http_discard_chunked(lt_http_request_t *r, lt_buf_t *bp)
+{
+    int        rc;
+    size_t     size;
+    lt_buf_t   b;
+
+    b = *bp;
 
     for ( ;; ) {
         if (r->request_body->last_saved) {
@@ -590,6 +632,7 @@ lt_http_discard_bytes(lt_http_request_t *r, u_char *p, size_t n)
 
             if (rc == LT_HTTP_PARSE_HEADER_DONE) {
                 r->headers_in.content_length_n = 0;
+                bp->pos = b.pos;
                 return LT_OK;
             }
 
@@ -597,6 +640,7 @@ lt_http_discard_bytes(lt_http_request_t *r, u_char *p, size_t n)
                 continue;
             }
 
+            bp->pos = b.pos;
             return rc == LT_AGAIN ? LT_AGAIN : LT_HTTP_BAD_REQUEST;
         }
 
@@ -606,8 +650,10 @@ lt_http_discard_bytes(lt_http_request_t *r, u_char *p, size_t n)
             size = (size_t) lt_min((off_t) (b.last - b.pos), r->request_body->chunked->size);
             b.pos += size;
             r->request_body->chunked->size -= size;
+            r->request_body->chunked->length -= size;
 
             if (b.pos == b.last) {
+                bp->pos = b.pos;
                 return LT_AGAIN;
             }
 
@@ -619,6 +665,8 @@ lt_http_discard_bytes(lt_http_request_t *r, u_char *p, size_t n)
             lt_http_parse_init(&r->parse);
             continue;
         }
+
+        bp->pos = b.pos;
 
         if (rc == LT_AGAIN) {
             return LT_AGAIN;
@@ -634,7 +682,7 @@ int
 lt_http_discard_request_body(lt_http_request_t *r)
 {
     int      rc;
-    size_t   size;
+    size_t   size, used;
 
     if (r != r->main || r->discard_body || r->request_body) {
         return LT_OK;
@@ -667,13 +715,14 @@ lt_http_discard_request_body(lt_http_request_t *r)
     size = r->header_in->last - r->header_in->pos;
 
     if (size) {
-        rc = lt_http_discard_bytes(r, r->header_in->pos, size);
+        rc = lt_http_discard_bytes(r, r->header_in->pos, size, &used);
 
         if (rc >= LT_HTTP_SPECIAL_RESPONSE) {
             return rc;
         }
 
-        r->header_in->pos = r->header_in->last;
+        /* what follows the body is a pipelined request: it stays */
+        r->header_in->pos += used;
 
         if (rc == LT_OK) {
             r->lingering_close = 0;
@@ -707,7 +756,7 @@ lt_http_read_discarded_request_body(lt_http_request_t *r)
 {
     int       rc;
     ssize_t   n;
-    size_t    size;
+    size_t    size, used;
     u_char    buffer[LT_HTTP_DISCARD_BUFFER_SIZE];
 
     for ( ;; ) {
@@ -722,8 +771,19 @@ lt_http_read_discarded_request_body(lt_http_request_t *r)
 
         size = LT_HTTP_DISCARD_BUFFER_SIZE;
 
-        if (!r->headers_in.chunked && r->headers_in.content_length_n < (off_t) size) {
-            size = (size_t) r->headers_in.content_length_n;
+        /* never beyond the body: a pipelined request may follow it */
+        if (!r->headers_in.chunked) {
+            if (r->headers_in.content_length_n < (off_t) size) {
+                size = (size_t) r->headers_in.content_length_n;
+            }
+
+        } else if (r->request_body->last_saved) {
+            size = 1;
+
+        } else if (r->request_body->chunked->length > 0
+                   && r->request_body->chunked->length < (off_t) size)
+        {
+            size = (size_t) r->request_body->chunked->length;
         }
 
         n = lt_recv(r->connection, buffer, size);
@@ -741,7 +801,7 @@ lt_http_read_discarded_request_body(lt_http_request_t *r)
             return LT_OK;
         }
 
-        rc = lt_http_discard_bytes(r, buffer, (size_t) n);
+        rc = lt_http_discard_bytes(r, buffer, (size_t) n, &used);
 
         if (rc != LT_AGAIN) {
             if (rc == LT_OK) {
