@@ -799,8 +799,7 @@ lt_shutdown_timer_handler(lt_event_t *ev)
             continue;
         }
 
-        lt_log_error(LT_LOG_INFO, c[i].log, 0, "*%" PRIu64 " shutdown timeout",
-                     c[i].number);
+        lt_log_error(LT_LOG_INFO, c[i].log, 0, "shutdown timeout");
 
         c[i].close = 1;
         c[i].error = 1;

@@ -507,6 +507,12 @@ lt_http_process_request_line(lt_event_t *rev)
         return;
     }
 
+    if (c->close) {
+        /* worker_shutdown_timeout while the client is still sending the header */
+        lt_http_close_request(r, 0);
+        return;
+    }
+
     rc = LT_AGAIN;
 
     for ( ;; ) {
@@ -705,6 +711,12 @@ lt_http_process_request_headers(lt_event_t *rev)
         lt_log_error(LT_LOG_INFO, c->log, ETIMEDOUT, "client timed out");
         c->timedout = 1;
         lt_http_close_request(r, LT_HTTP_REQUEST_TIME_OUT);
+        return;
+    }
+
+    if (c->close) {
+        /* worker_shutdown_timeout while the client is still sending the header */
+        lt_http_close_request(r, 0);
         return;
     }
 
