@@ -106,6 +106,9 @@ static lt_command_t  lt_http_core_commands[] = {
     { "large_client_header_buffers", LT_HTTP_SRV, 2, 2, lt_conf_set_bufs_slot, LT_SRV_CONF,
       offsetof(lt_http_core_srv_conf_t, large_client_header_buffers), NULL },
 
+    { "max_headers", LT_HTTP_SRV, 1, 1, lt_conf_set_int_slot, LT_SRV_CONF,
+      offsetof(lt_http_core_srv_conf_t, max_headers), NULL },
+
     { "ignore_invalid_headers", LT_HTTP_SRV, 1, 1, lt_conf_set_flag_slot, LT_SRV_CONF,
       offsetof(lt_http_core_srv_conf_t, ignore_invalid_headers), NULL },
 
@@ -370,6 +373,7 @@ lt_http_core_create_srv_conf(lt_conf_t *cf)
     cscf->request_pool_size = LT_CONF_UNSET_SIZE;
     cscf->client_header_timeout = LT_CONF_UNSET_MSEC;
     cscf->client_header_buffer_size = LT_CONF_UNSET_SIZE;
+    cscf->max_headers = LT_CONF_UNSET;
     cscf->ignore_invalid_headers = LT_CONF_UNSET;
     cscf->merge_slashes = LT_CONF_UNSET;
     cscf->underscores_in_headers = LT_CONF_UNSET;
@@ -410,6 +414,7 @@ lt_http_core_merge_srv_conf(lt_conf_t *cf, void *parent, void *child)
         return LT_CONF_ERROR;
     }
 
+    lt_conf_merge_value(conf->max_headers, prev->max_headers, 1000);
     lt_conf_merge_value(conf->ignore_invalid_headers, prev->ignore_invalid_headers, 1);
     lt_conf_merge_value(conf->merge_slashes, prev->merge_slashes, 1);
     lt_conf_merge_value(conf->underscores_in_headers, prev->underscores_in_headers, 0);
@@ -429,10 +434,15 @@ lt_http_core_merge_srv_conf(lt_conf_t *cf, void *parent, void *child)
     sn = conf->server_names.elts;
 
     if (conf->server_name.data == NULL) {
+        /* a regex server's $server_name is its pattern, as in nginx; ".example.com"
+         * is "example.com" */
         conf->server_name = sn[0].name;
-        if (sn[0].regex) {
-            /* $server_name of a regex server is its pattern, as in nginx */
-            conf->server_name = sn[0].name;
+
+        if (sn[0].regex == NULL && conf->server_name.len > 1
+            && conf->server_name.data[0] == '.')
+        {
+            conf->server_name.data++;
+            conf->server_name.len--;
         }
     }
 

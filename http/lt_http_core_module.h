@@ -127,6 +127,7 @@ typedef struct {
     lt_bufs_t                 large_client_header_buffers;
     uint64_t                  client_header_timeout;
 
+    int                       max_headers;
     int                       ignore_invalid_headers;
     int                       merge_slashes;
     int                       underscores_in_headers;

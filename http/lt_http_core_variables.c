@@ -28,6 +28,8 @@ static int lt_http_var_argument(lt_http_request_t *r, lt_http_variable_value_t *
     uintptr_t data);
 static int lt_http_var_host(lt_http_request_t *r, lt_http_variable_value_t *v,
     uintptr_t data);
+static int lt_http_var_request_port(lt_http_request_t *r, lt_http_variable_value_t *v,
+    uintptr_t data);
 static int lt_http_var_binary_remote_addr(lt_http_request_t *r,
     lt_http_variable_value_t *v, uintptr_t data);
 static int lt_http_var_remote_addr(lt_http_request_t *r, lt_http_variable_value_t *v,
@@ -133,6 +135,8 @@ static lt_http_variable_t  lt_http_core_variables[] = {
     lt_http_var("content_length", lt_http_var_content_length, 0, 0),
     lt_http_var("content_type", lt_http_var_header, lt_hin(content_type), 0),
     lt_http_var("host", lt_http_var_host, 0, 0),
+    lt_http_var("request_port", lt_http_var_request_port, 0, 0),
+    lt_http_var("is_request_port", lt_http_var_request_port, 1, 0),
     lt_http_var("binary_remote_addr", lt_http_var_binary_remote_addr, 0, 0),
     lt_http_var("remote_addr", lt_http_var_remote_addr, 0, 0),
     lt_http_var("remote_port", lt_http_var_remote_port, 0, 0),
@@ -517,6 +521,49 @@ lt_http_var_host(lt_http_request_t *r, lt_http_variable_value_t *v, uintptr_t da
     cscf = lt_http_get_module_srv_conf(r, lt_http_core_module);
 
     return lt_http_var_set(v, cscf->server_name.data, cscf->server_name.len);
+}
+
+
+/*
+ * lt_http_var_request_port: $request_port, the port of the request line's authority
+ * if the request line has one ("GET http://a:8080/"), else the Host header's; data 1 is
+ * $is_request_port, ":" when there is a port. The host was validated, so after the
+ * name (headers_in.server, which for Host dropped a trailing dot) come at most a dot
+ * and ":port".
+ */
+static int
+lt_http_var_request_port(lt_http_request_t *r, lt_http_variable_value_t *v, uintptr_t data)
+{
+    u_char  *p, *last;
+
+    p = NULL;
+    last = NULL;
+
+    if (r->parse.host_end) {
+        if (r->parse.port_end) {
+            p = r->parse.port_start;
+            last = r->parse.port_end;
+        }
+
+    } else if (r->headers_in.host && r->headers_in.server.len) {
+        p = r->headers_in.host->value.data + r->headers_in.server.len;
+        last = r->headers_in.host->value.data + r->headers_in.host->value.len;
+
+        p = memchr(p, ':', last - p);
+        if (p) {
+            p++;
+        }
+    }
+
+    if (p == NULL || p == last) {
+        return lt_http_var_set(v, (u_char *) "", 0);
+    }
+
+    if (data) {
+        return lt_http_var_set(v, (u_char *) ":", 1);
+    }
+
+    return lt_http_var_set(v, p, last - p);
 }
 
 

@@ -19,8 +19,9 @@
 #define LT_HTTP_MAX_CHUNK_SIZE  ((off_t) 1 << 60)
 
 /*
- * Character classes, 256 bits each: bit c of the table is set when byte c is
- * in the class. Rows: 0x00-0x1f, SP-?, @-_, `-DEL, 0x80-0xff (four rows).
+ * Character classes: tables of 256 bits (uint32_t[8], bit c set when byte c is
+ * in the class; the words cover 0x00-0x1f, SP-?, @-_, `-DEL, then 0x80-0xff)
+ * or of 256 bytes where a lookup gives more than yes or no.
  */
 
 /* header name bytes: tchar (RFC 9110 5.6.2) other than "_" to their lowercase,
@@ -54,8 +55,8 @@ static const uint32_t  lt_http_ip_literal[8] = {
     0x00000000, 0x2fff7fd2, 0x87fffffe, 0x47fffffe, 0, 0, 0, 0
 };
 
-/* bytes that change nothing in a path segment (bit 1) / in the query (bit 2):
- * the request line loop passes over them without a call */
+/* bytes that change nothing in a path segment (LT_HTTP_PATH_PLAIN) or in the
+ * query (LT_HTTP_ARGS_PLAIN): the request line loop passes over them at once */
 #define LT_HTTP_PATH_PLAIN  1
 #define LT_HTTP_ARGS_PLAIN  2
 #define lt_http_x16(v)      v, v, v, v, v, v, v, v, v, v, v, v, v, v, v, v

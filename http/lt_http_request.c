@@ -617,6 +617,12 @@ lt_http_header_line_done(lt_http_request_t *r)
 
     cscf = lt_http_get_module_srv_conf(r, lt_http_core_module);
 
+    if (r->headers_in.count++ >= (size_t) cscf->max_headers) {
+        lt_log_error(LT_LOG_INFO, r->connection->log, 0, "client sent too many header lines");
+        lt_http_finalize_request(r, LT_HTTP_BAD_REQUEST);
+        return LT_ERROR;
+    }
+
     if (p->invalid_header && cscf->ignore_invalid_headers) {
         lt_log_error(LT_LOG_INFO, r->connection->log, 0,
                      "client sent invalid header line: \"%.*s\"",

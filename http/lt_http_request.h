@@ -137,6 +137,7 @@ typedef struct {
     unsigned         msie6:1;
     unsigned         opera:1;
     unsigned         gecko:1;
+    size_t           count;         /* header lines seen, for max_headers */
     unsigned         chrome:1;
     unsigned         safari:1;
     unsigned         konqueror:1;

@@ -36,9 +36,10 @@ lt_module_t  lt_http_index_module = {
 static int
 lt_http_index_test_dir(lt_http_request_t *r, lt_str_t *path, size_t root)
 {
-    struct stat   st;
-    u_char        save;
-    size_t        len;
+    struct stat               st;
+    u_char                    save;
+    size_t                    len;
+    lt_http_core_loc_conf_t  *clcf;
 
     /* the directory without the index file name */
     len = path->len;
@@ -54,8 +55,13 @@ lt_http_index_test_dir(lt_http_request_t *r, lt_str_t *path, size_t root)
         int  err = errno;
 
         if (err == ENOENT) {
-            lt_log_error(LT_LOG_ERR, r->connection->log, err, "\"%s\" is not found",
-                         path->data);
+            clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+            if (clcf->log_not_found) {
+                lt_log_error(LT_LOG_ERR, r->connection->log, err, "\"%s\" is not found",
+                             path->data);
+            }
+
             path->data[len] = save;
             return LT_HTTP_NOT_FOUND;
         }
