@@ -37,7 +37,7 @@ PROVE_FLAGS ?= -j2
 all: $(B)/lintel
 
 $(B)/lintel: $(MAIN_OBJ) $(B)/liblintel.a
-	$(CC) $(LT_LDFLAGS) -o $@ $(MAIN_OBJ) $(B)/liblintel.a $(LT_LIBS)
+	$(CC) -o $@ $(MAIN_OBJ) $(B)/liblintel.a $(LT_LDFLAGS) $(LT_LIBS)
 
 $(B)/liblintel.a: $(LIB_OBJS)
 	rm -f $@
@@ -83,14 +83,14 @@ check-headers:
 # the debug pool (one malloc per pool allocation), in a build directory of its own
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 sanitize:
-	@test -f objs/san/config.mk || ./configure --builddir=objs/san --with-debug \
+	@test objs/san/config.mk -nt auto/modules_list || ./configure --builddir=objs/san --with-debug \
 	    --with-debug-pool --with-cc-opt='$(SAN_FLAGS) -O1' --with-ld-opt='$(SAN_FLAGS)'
 	$(MAKE) --no-print-directory B=objs/san test
 
 # libFuzzer harnesses (clang): build and run each for FUZZ_SECONDS on its corpus
 FUZZ_SECONDS ?= 20
 fuzz:
-	@test -f objs/fuzz/config.mk || ./configure --builddir=objs/fuzz --with-cc=clang \
+	@test objs/fuzz/config.mk -nt auto/modules_list || ./configure --builddir=objs/fuzz --with-cc=clang \
 	    --with-debug-pool --with-cc-opt='-fsanitize=fuzzer-no-link,address,undefined -O1' \
 	    --with-ld-opt='-fsanitize=address,undefined'
 	$(MAKE) B=objs/fuzz objs/fuzz/liblintel.a

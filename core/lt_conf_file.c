@@ -413,6 +413,24 @@ lt_conf_parse_loop(lt_conf_t *cf, int type)
 
 
 char *
+lt_conf_parse_lines(lt_conf_t *cf, lt_conf_handler_pt handler, void *conf)
+{
+    char       *rv;
+    lt_conf_t   save;
+
+    save = *cf;
+    cf->handler = handler;
+    cf->handler_conf = conf;
+
+    rv = lt_conf_parse(cf, NULL);
+
+    *cf = save;
+
+    return rv;
+}
+
+
+char *
 lt_conf_parse(lt_conf_t *cf, lt_str_t *filename)
 {
     char            *rv;

@@ -107,6 +107,10 @@ struct lt_conf_s {
  * after its "{") in cf's current context. LT_CONF_OK or LT_CONF_ERROR (logged). */
 char *lt_conf_parse(lt_conf_t *cf, lt_str_t *filename);
 
+/* lt_conf_parse_lines: parses the block at the current position (after its
+ * "{") handing each line to handler, as types{}, map{} and geo{} want */
+char *lt_conf_parse_lines(lt_conf_t *cf, lt_conf_handler_pt handler, void *conf);
+
 /* lt_conf_param: parses the -g directives (cycle->conf_param) */
 char *lt_conf_param(lt_conf_t *cf);
 

@@ -111,6 +111,11 @@ lt_epoll_ctl(lt_connection_t *c, int op, uint32_t events)
 {
     struct epoll_event  ee;
 
+    if (lt_ep == -1) {
+        /* lt_epoll_done ran: the process is exiting and the set is gone */
+        return LT_OK;
+    }
+
     ee.events = events;
     ee.data.ptr = (void *) ((uintptr_t) c | c->read.instance);
 
@@ -143,7 +148,7 @@ lt_epoll_del_connection(lt_connection_t *c, unsigned flags)
     struct epoll_event  ee;
 
     /* close() removes the fd from the epoll set: no syscall needed */
-    if (!(flags & LT_CLOSE_EVENT)) {
+    if (!(flags & LT_CLOSE_EVENT) && lt_ep != -1) {
         if (epoll_ctl(lt_ep, EPOLL_CTL_DEL, c->fd, &ee) == -1) {
             lt_log_error(LT_LOG_ALERT, c->log, errno, "epoll_ctl(%d, %d) failed",
                          EPOLL_CTL_DEL, c->fd);
@@ -187,7 +192,7 @@ lt_epoll_del_listening(lt_connection_t *c)
 {
     struct epoll_event  ee;
 
-    if (epoll_ctl(lt_ep, EPOLL_CTL_DEL, c->fd, &ee) == -1) {
+    if (lt_ep != -1 && epoll_ctl(lt_ep, EPOLL_CTL_DEL, c->fd, &ee) == -1) {
         lt_log_error(LT_LOG_ALERT, c->log, errno, "epoll_ctl(%d, %d) failed",
                      EPOLL_CTL_DEL, c->fd);
         return LT_ERROR;

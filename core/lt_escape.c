@@ -160,18 +160,23 @@ lt_unescape_uri(u_char **dst, u_char **src, size_t size, unsigned type)
         }
 
         ch = (u_char) (hi << 4 | lo);
+        s += 2;
 
-        if ((type & LT_UNESCAPE_REDIRECT) && (ch <= '%' || ch == '?' || ch >= 0x7f)) {
-            /* "?" would start the arguments, controls would split the header */
+        if (ch == '?' && (type & (LT_UNESCAPE_URI | LT_UNESCAPE_REDIRECT))) {
+            /* as nginx: an escaped "?" ends the path too */
+            *d++ = ch;
+            break;
+        }
+
+        if ((type & LT_UNESCAPE_REDIRECT) && (ch <= '%' || ch >= 0x7f)) {
+            /* controls would split the header */
             *d++ = '%';
-            *d++ = s[0];
-            *d++ = s[1];
+            *d++ = s[-2];
+            *d++ = s[-1];
 
         } else {
             *d++ = ch;
         }
-
-        s += 2;
     }
 
     *dst = d;

@@ -61,6 +61,12 @@ lt_accept_one(lt_listening_t *ls, int s, struct sockaddr *sa, socklen_t socklen,
     c->pool->log = clog;
     c->listening = ls;
 
+    if (ls->sockaddr->sa_family == AF_UNIX) {
+        /* no TCP options on a unix socket */
+        c->tcp_nodelay = LT_TCP_NODELAY_DISABLED;
+        c->tcp_nopush = LT_TCP_NOPUSH_DISABLED;
+    }
+
     if (!ls->wildcard) {
         c->local_sockaddr = ls->sockaddr;
         c->local_socklen = ls->socklen;

@@ -170,55 +170,53 @@ lt_log_stderr(int err, const char *fmt, ...)
 lt_log_t *
 lt_log_init(const u_char *prefix, const u_char *error_log)
 {
-    u_char  *name, *path;
-    size_t   plen, nlen;
-    int      fd;
+    char         path[PATH_MAX];
+    const char  *name;
+    size_t       plen;
+    int          fd;
 
     lt_log.file = &lt_log_file;
     lt_log.log_level = LT_LOG_NOTICE;
     lt_log_file.fd = STDERR_FILENO;
 
-    name = (u_char *) (error_log ? (const char *) error_log : LT_ERROR_LOG_PATH);
+    name = error_log ? (const char *) error_log : LT_ERROR_LOG_PATH;
 
-    if (name[0] == '\0' || strcmp((char *) name, "stderr") == 0) {
+    if (name[0] == '\0' || strcmp(name, "stderr") == 0) {
         return &lt_log;
     }
 
-    path = name;
+    if (name[0] == '/') {
+        plen = 0;
 
-    if (name[0] != '/') {
+    } else {
         if (prefix == NULL) {
             prefix = (u_char *) LT_PREFIX;
         }
 
         plen = lt_strlen(prefix);
-        nlen = lt_strlen(name);
-
-        path = malloc(plen + nlen + 2);
-        if (path == NULL) {
-            return NULL;
-        }
-
-        memcpy(path, prefix, plen);
-        if (plen && prefix[plen - 1] != '/') {
-            path[plen++] = '/';
-        }
-        memcpy(path + plen, name, nlen + 1);
     }
 
-    fd = open((char *) path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (plen + 1 + strlen(name) >= sizeof(path)) {
+        lt_log_stderr(0, "[alert] could not open error log file: the path is too long");
+        return &lt_log;
+    }
+
+    if (plen) {
+        memcpy(path, prefix, plen);
+
+        if (path[plen - 1] != '/') {
+            path[plen++] = '/';
+        }
+    }
+
+    strcpy(path + plen, name);
+
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
 
     if (fd == -1) {
         lt_log_stderr(errno, "[alert] could not open error log file: "
                       "open() \"%s\" failed", path);
-        if (path != name) {
-            free(path);
-        }
         return &lt_log;
-    }
-
-    if (path != name) {
-        free(path);
     }
 
     lt_log_file.fd = fd;

@@ -462,13 +462,27 @@ lt_pool_cleanup_file(void *data)
 
 
 void
+lt_pool_delete_file(void *data)
+{
+    lt_pool_cleanup_file_t  *cf = data;
+
+    if (cf->name && unlink((char *) cf->name) == -1 && errno != ENOENT) {
+        lt_log_error(LT_LOG_CRIT, cf->log, errno, "unlink() \"%s\" failed",
+                     (char *) cf->name);
+    }
+
+    lt_pool_cleanup_file(data);
+}
+
+
+void
 lt_pool_run_cleanup_file(lt_pool_t *pool, int fd)
 {
     lt_pool_cleanup_t       *c;
     lt_pool_cleanup_file_t  *cf;
 
     for (c = pool->cleanup; c; c = c->next) {
-        if (c->handler == lt_pool_cleanup_file) {
+        if (c->handler == lt_pool_cleanup_file || c->handler == lt_pool_delete_file) {
             cf = c->data;
 
             if (cf->fd == fd) {

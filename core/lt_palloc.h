@@ -94,6 +94,9 @@ typedef struct {
 
 void lt_pool_cleanup_file(void *data);
 
+/* lt_pool_delete_file: the same cleanup that also removes the file */
+void lt_pool_delete_file(void *data);
+
 /* lt_alloc/lt_calloc: malloc that logs the failure */
 void *lt_alloc(size_t size, lt_log_t *log);
 void *lt_calloc(size_t size, lt_log_t *log);

@@ -123,6 +123,27 @@ lt_http_copy_get_buf(lt_http_request_t *r, lt_http_copy_ctx_t *ctx, off_t want)
 }
 
 
+/* lt_http_copy_emit: the buffer being filled goes to the output */
+static int
+lt_http_copy_emit(lt_http_request_t *r, lt_http_copy_ctx_t *ctx, lt_chain_t ***ll)
+{
+    lt_chain_t  *cl;
+
+    cl = lt_alloc_chain_link(r->pool);
+    if (cl == NULL) {
+        return LT_ERROR;
+    }
+
+    cl->buf = ctx->buf;
+    cl->next = NULL;
+    **ll = cl;
+    *ll = &cl->next;
+    ctx->buf = NULL;
+
+    return LT_OK;
+}
+
+
 /* lt_http_copy_fill: moves ctx->in to out, copying file data; LT_OK or LT_AGAIN
  * (no free buffer) or LT_ERROR */
 static int
@@ -136,6 +157,14 @@ lt_http_copy_fill(lt_http_request_t *r, lt_http_copy_ctx_t *ctx, lt_chain_t ***l
         b = ctx->in->buf;
 
         if (!lt_http_copy_need(r, b)) {
+
+            if (ctx->buf && ctx->buf->last > ctx->buf->pos) {
+                /* what was copied so far goes first */
+                if (lt_http_copy_emit(r, ctx, ll) != LT_OK) {
+                    return LT_ERROR;
+                }
+            }
+
             cl = ctx->in;
             ctx->in = cl->next;
             cl->next = NULL;
@@ -164,16 +193,9 @@ lt_http_copy_fill(lt_http_request_t *r, lt_http_copy_ctx_t *ctx, lt_chain_t ***l
         if (ctx->buf->last == ctx->buf->end || ctx->in == NULL
             || ctx->buf->last_buf || ctx->buf->flush)
         {
-            cl = lt_alloc_chain_link(r->pool);
-            if (cl == NULL) {
+            if (lt_http_copy_emit(r, ctx, ll) != LT_OK) {
                 return LT_ERROR;
             }
-
-            cl->buf = ctx->buf;
-            cl->next = NULL;
-            **ll = cl;
-            *ll = &cl->next;
-            ctx->buf = NULL;
         }
     }
 
@@ -185,6 +207,7 @@ static int
 lt_http_copy_filter(lt_http_request_t *r, lt_chain_t *in)
 {
     int                   rc, fill;
+    unsigned              passed;
     lt_chain_t           *out, **ll;
     lt_http_copy_ctx_t   *ctx;
 
@@ -207,7 +230,7 @@ lt_http_copy_filter(lt_http_request_t *r, lt_chain_t *in)
         return LT_ERROR;
     }
 
-    for ( ;; ) {
+    for (passed = 0; /* void */; passed = 1) {
         out = NULL;
         ll = &out;
 
@@ -217,8 +240,9 @@ lt_http_copy_filter(lt_http_request_t *r, lt_chain_t *in)
             return LT_ERROR;
         }
 
-        if (out == NULL && ctx->in && fill == LT_AGAIN && ctx->busy) {
-            /* every buffer is waiting for the socket */
+        if (out == NULL && ctx->in && fill == LT_AGAIN && ctx->busy && passed) {
+            /* every buffer is waiting for the socket (the next filters were
+             * called once: what they hold, they have tried to send) */
             r->buffered |= LT_HTTP_COPY_BUFFERED;
             return LT_AGAIN;
         }

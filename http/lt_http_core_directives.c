@@ -32,8 +32,11 @@ lt_http_listen_option(lt_conf_t *cf, lt_str_t *v, lt_http_listen_opt_t *lsopt)
     }
 
     if (lt_str_eq(v, "ssl")) {
-        lsopt->ssl = 1;
-        return LT_OK;
+        /* until TLS is built in: a port that was meant to be encrypted must not
+         * quietly serve plain HTTP */
+        lt_conf_log_error(LT_LOG_EMERG, cf, 0, "the \"ssl\" parameter requires "
+                          "http_ssl_module, which this build does not have");
+        return LT_ERROR;
     }
 
     if (lt_str_eq(v, "http2")) {
@@ -261,6 +264,40 @@ lt_http_core_listen(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 }
 
 
+/* lt_http_server_name_valid: at most one "*", and only as "*.name" or "name.*";
+ * no "..", no NUL */
+static int
+lt_http_server_name_valid(lt_str_t *name)
+{
+    size_t  i, stars;
+
+    stars = 0;
+
+    for (i = 0; i < name->len; i++) {
+        if (name->data[i] == '*') {
+            stars++;
+        }
+
+        if (name->data[i] == '\0'
+            || (name->data[i] == '.' && i + 1 < name->len && name->data[i + 1] == '.'))
+        {
+            return 0;
+        }
+    }
+
+    if (stars == 0) {
+        return 1;
+    }
+
+    if (stars > 1 || name->len < 3) {
+        return 0;
+    }
+
+    return (name->data[0] == '*' && name->data[1] == '.')
+           || (name->data[name->len - 2] == '.' && name->data[name->len - 1] == '*');
+}
+
+
 char *
 lt_http_core_server_name(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 {
@@ -282,6 +319,12 @@ lt_http_core_server_name(lt_conf_t *cf, lt_command_t *cmd, void *conf)
         {
             lt_conf_log_error(LT_LOG_EMERG, cf, 0, "server name \"%s\" is invalid",
                               value[i].data);
+            return LT_CONF_ERROR;
+        }
+
+        if (ch != '~' && !lt_http_server_name_valid(&value[i])) {
+            lt_conf_log_error(LT_LOG_EMERG, cf, 0, "invalid server name or wildcard "
+                              "\"%s\"", value[i].data);
             return LT_CONF_ERROR;
         }
 
@@ -421,6 +464,12 @@ lt_http_core_error_page(lt_conf_t *cf, lt_command_t *cmd, void *conf)
         if (code < 300 || code > 599) {
             lt_conf_log_error(LT_LOG_EMERG, cf, 0, "value \"%s\" must be between 300 and "
                               "599", value[i].data);
+            return LT_CONF_ERROR;
+        }
+
+        if (code == 499) {
+            /* a client that closed the connection gets no page */
+            lt_conf_log_error(LT_LOG_EMERG, cf, 0, "value \"%s\" is invalid", value[i].data);
             return LT_CONF_ERROR;
         }
 

@@ -142,7 +142,7 @@ static lt_command_t  lt_http_core_commands[] = {
     { "limit_except", LT_CTX_LOCATION | LT_CONF_BLOCK, 1, LT_CONF_MANY,
       lt_http_core_limit_except, LT_LOC_CONF, 0, NULL },
 
-    { "client_max_body_size", LT_HTTP_LOCIF, 1, 1, lt_conf_set_off_slot, LT_LOC_CONF,
+    { "client_max_body_size", LT_HTTP_LOC, 1, 1, lt_conf_set_off_slot, LT_LOC_CONF,
       offsetof(lt_http_core_loc_conf_t, client_max_body_size), NULL },
 
     { "client_body_buffer_size", LT_HTTP_LOC, 1, 1, lt_conf_set_size_slot, LT_LOC_CONF,
@@ -197,10 +197,11 @@ static lt_command_t  lt_http_core_commands[] = {
     { "postpone_output", LT_HTTP_LOC, 1, 1, lt_conf_set_size_slot, LT_LOC_CONF,
       offsetof(lt_http_core_loc_conf_t, postpone_output), NULL },
 
-    { "limit_rate", LT_HTTP_LOCIF, 1, 1, lt_http_set_complex_value_slot, LT_LOC_CONF,
+    { "limit_rate", LT_HTTP_LOCIF, 1, 1, lt_http_set_complex_value_size_slot, LT_LOC_CONF,
       offsetof(lt_http_core_loc_conf_t, limit_rate), NULL },
 
-    { "limit_rate_after", LT_HTTP_LOCIF, 1, 1, lt_http_set_complex_value_slot, LT_LOC_CONF,
+    { "limit_rate_after", LT_HTTP_LOCIF, 1, 1, lt_http_set_complex_value_size_slot,
+      LT_LOC_CONF,
       offsetof(lt_http_core_loc_conf_t, limit_rate_after), NULL },
 
     { "keepalive_time", LT_HTTP_LOC, 1, 1, lt_conf_set_msec_slot, LT_LOC_CONF,
@@ -392,7 +393,7 @@ lt_http_core_merge_srv_conf(lt_conf_t *cf, void *parent, void *child)
     lt_http_core_srv_conf_t  *conf = child;
     lt_http_server_name_t    *sn;
 
-    lt_conf_merge_size_value(conf->connection_pool_size, prev->connection_pool_size, 256);
+    lt_conf_merge_size_value(conf->connection_pool_size, prev->connection_pool_size, 512);
     lt_conf_merge_size_value(conf->request_pool_size, prev->request_pool_size, 4096);
     lt_conf_merge_msec_value(conf->client_header_timeout, prev->client_header_timeout,
                              60000);
@@ -635,7 +636,11 @@ lt_http_core_merge_loc_conf(lt_conf_t *cf, void *parent, void *child)
     }
 
     lt_conf_merge_ptr_value(conf->error_pages, prev->error_pages, NULL);
-    lt_conf_merge_ptr_value(conf->try_files, prev->try_files, NULL);
+    /* not inherited, as in nginx: a server's try_files is for requests that
+     * match no location */
+    if (conf->try_files == LT_CONF_UNSET_PTR) {
+        conf->try_files = NULL;
+    }
 
     lt_conf_merge_off_value(conf->client_max_body_size, prev->client_max_body_size,
                             1024 * 1024);
@@ -947,7 +952,9 @@ lt_http_core_check_nesting(lt_conf_t *cf, lt_http_core_loc_conf_t *clcf,
         return LT_CONF_ERROR;
     }
 
-    if (!clcf->regex && !pclcf->regex
+    /* (as nginx: a prefix location inside a regex location is compared with the
+     * pattern, so it is practically always refused) */
+    if (!clcf->regex
         && (clcf->name.len < pclcf->name.len
             || memcmp(clcf->name.data, pclcf->name.data, pclcf->name.len) != 0))
     {
@@ -1011,7 +1018,6 @@ static char *
 lt_http_core_types(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 {
     char                     *rv;
-    lt_conf_t                 save;
     lt_http_core_loc_conf_t  *clcf = conf;
 
     if (clcf->types == NULL) {
@@ -1021,13 +1027,7 @@ lt_http_core_types(lt_conf_t *cf, lt_command_t *cmd, void *conf)
         }
     }
 
-    save = *cf;
-    cf->handler = lt_http_core_type;
-    cf->handler_conf = conf;
-
-    rv = lt_conf_parse(cf, NULL);
-
-    *cf = save;
+    rv = lt_conf_parse_lines(cf, lt_http_core_type, conf);
 
     return rv;
 }
@@ -1055,9 +1055,8 @@ lt_http_core_type(lt_conf_t *cf, lt_command_t *dummy, void *conf)
     }
 
     if (cf->args->nelts < 2) {
-        lt_conf_log_error(LT_LOG_EMERG, cf, 0, "invalid number of arguments in \"%s\" type",
-                          value[0].data);
-        return LT_CONF_ERROR;
+        /* a type with no extensions maps nothing, as in nginx */
+        return LT_CONF_OK;
     }
 
     content_type = lt_palloc(cf->pool, sizeof(lt_str_t));

@@ -357,6 +357,16 @@ void lt_http_core_run_phases(lt_http_request_t *r);
 /* lt_http_find_location: picks r->loc_conf for r->uri (exact, longest prefix, ^~,
  * regex, nested) */
 int lt_http_core_find_location(lt_http_request_t *r);
+/* lt_http_add_phase_handler: registers h in a phase (a module's
+ * postconfiguration); handlers of one phase run in the reverse order of
+ * registration */
+int lt_http_add_phase_handler(lt_conf_t *cf, unsigned phase, lt_http_handler_pt h);
+
+/* lt_http_set_connection_log: the error_log of a level for c's messages: the
+ * default server's while a request header is read, then the chosen server's,
+ * then the location's */
+void lt_http_set_connection_log(lt_connection_t *c, lt_log_t *log);
+
 /* lt_http_update_location_config: applies a new r->loc_conf (limits, log, handler) */
 void lt_http_update_location_config(lt_http_request_t *r);
 

@@ -394,8 +394,7 @@ lt_http_core_find_location(lt_http_request_t *r)
 }
 
 
-/* lt_http_set_connection_log: the location's error_log for this connection */
-static void
+void
 lt_http_set_connection_log(lt_connection_t *c, lt_log_t *log)
 {
     c->log->file = log->file;
@@ -942,17 +941,15 @@ lt_http_try_files_handler(lt_http_request_t *r)
             continue;
         }
 
-        /* found: serve it as this URI */
-        r->uri.len = name.len + (tf[i].test_dir ? 1 : 0);
+        /* found: serve it as this URI; a directory found as "$uri/" is served as
+         * "$uri", as nginx does, so that "/dir" gets its 301 to "/dir/" */
+        r->uri.len = name.len;
         r->uri.data = lt_pnalloc(r->pool, r->uri.len);
         if (r->uri.data == NULL) {
             return LT_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        p = lt_cpymem(r->uri.data, name.data, name.len);
-        if (tf[i].test_dir) {
-            *p = '/';
-        }
+        memcpy(r->uri.data, name.data, name.len);
 
         lt_http_set_exten(r);
 
@@ -970,9 +967,6 @@ int lt_http_copy_postconfiguration(lt_conf_t *cf);
 int
 lt_http_core_postconfiguration(lt_conf_t *cf)
 {
-    lt_http_handler_pt        *h;
-    lt_http_core_main_conf_t  *cmcf;
-
     /* the filters of http/ itself */
     if (lt_http_writer_postconfiguration(cf) != LT_OK
         || lt_http_chunked_postconfiguration(cf) != LT_OK
@@ -981,14 +975,24 @@ lt_http_core_postconfiguration(lt_conf_t *cf)
         return LT_ERROR;
     }
 
+    return lt_http_add_phase_handler(cf, LT_HTTP_PRECONTENT_PHASE, lt_http_try_files_handler);
+}
+
+
+int
+lt_http_add_phase_handler(lt_conf_t *cf, unsigned phase, lt_http_handler_pt handler)
+{
+    lt_http_handler_pt        *h;
+    lt_http_core_main_conf_t  *cmcf;
+
     cmcf = lt_http_conf_get_module_main_conf(cf, lt_http_core_module);
 
-    h = lt_array_push(&cmcf->phases[LT_HTTP_PRECONTENT_PHASE].handlers);
+    h = lt_array_push(&cmcf->phases[phase].handlers);
     if (h == NULL) {
         return LT_ERROR;
     }
 
-    *h = lt_http_try_files_handler;
+    *h = handler;
 
     return LT_OK;
 }

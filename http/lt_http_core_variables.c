@@ -294,7 +294,10 @@ lt_http_var_str(lt_http_request_t *r, lt_http_variable_value_t *v, uintptr_t dat
         return lt_http_var_set(v, s->data, s->len);
     }
 
-    return lt_http_var_set(v, (u_char *) "", 0);
+    /* not there at all (a request refused before its URI was parsed): "-" in logs */
+    v->not_found = 1;
+
+    return LT_OK;
 }
 
 

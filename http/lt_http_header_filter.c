@@ -245,7 +245,8 @@ lt_http_header_filter(lt_http_request_t *r)
 
     /* the length */
 
-    len = sizeof("HTTP/1.x ") - 1 + 2;
+    /* the status line's CRLF and the empty line's */
+    len = sizeof("HTTP/1.x ") - 1 + 2 + 2;
     len += status_line ? status_line->len : 4;
 
     if (r->headers_out.server == NULL) {

@@ -810,11 +810,14 @@ lt_http_header_line_start(lt_http_parse_t *p, u_char *pos)
 }
 
 
-/* lt_http_value_scan: the first NUL, CR or LF in [pos, last), or last; values
- * are most of a header, so four bytes at a time where it can */
+/* lt_http_value_scan: the first NUL, CR or LF in [pos, last), or last; at CR or
+ * LF, header_end is set to the end of the value without the whitespace after
+ * it. Values are most of a header: four bytes at a time where it can. */
 static u_char *
-lt_http_value_scan(u_char *pos, u_char *last)
+lt_http_value_scan(lt_http_parse_t *p, u_char *pos, u_char *last)
 {
+    u_char  *v;
+
     while (last - pos >= 4 && pos[0] > CR && pos[1] > CR && pos[2] > CR && pos[3] > CR) {
         pos += 4;
     }
@@ -825,28 +828,68 @@ lt_http_value_scan(u_char *pos, u_char *last)
         }
     }
 
+    if (pos < last && *pos != '\0') {
+        for (v = pos; v > p->header_start && (v[-1] == ' ' || v[-1] == '\t'); v--) {
+            /* void */
+        }
+
+        p->header_end = v;
+    }
+
     return pos;
 }
 
 
-/* lt_http_header_name_byte: a byte of a header name that is not a plain tchar
- * nor ":": LT_OK (with invalid_header set for what "ignore_invalid_headers"
- * refuses) or an error */
+/* lt_http_header_name: the bytes of a header name from *posp on, lowercased
+ * into lowcase_header and hashed; invalid_header is set for what
+ * "ignore_invalid_headers" refuses. Returns LT_OK at the ":", LT_AGAIN at last,
+ * or LT_HTTP_PARSE_INVALID_HEADER at a bad byte; *posp is where it stopped. */
 static int
-lt_http_header_name_byte(lt_http_parse_t *p, u_char ch, unsigned allow_underscores)
+lt_http_header_name(lt_http_parse_t *p, u_char **posp, u_char *last,
+    unsigned allow_underscores)
 {
-    if (ch == '_') {
-        p->invalid_header |= !allow_underscores;
+    int        rc;
+    u_char     c, ch, *pos;
+    size_t     i;
+    uintptr_t  hash;
 
-    } else if (ch <= ' ' || ch == 0x7f) {
-        /* NUL, CR, LF, a space before the colon, control characters */
-        return LT_HTTP_PARSE_INVALID_HEADER;
+    hash = p->header_hash;
+    i = p->lowcase_index;
+    rc = LT_AGAIN;
 
-    } else {
-        p->invalid_header = 1;      /* "@", "(", ... and bytes >= 0x80 */
+    for (pos = *posp; pos < last; pos++) {
+        ch = *pos;
+        c = lt_http_lowcase[ch];
+
+        if (c == 0) {
+            if (ch == ':') {
+                rc = LT_OK;
+                break;
+            }
+
+            if (ch <= ' ' || ch == 0x7f) {
+                /* NUL, CR, LF, a space before the colon, control characters */
+                rc = LT_HTTP_PARSE_INVALID_HEADER;
+                break;
+            }
+
+            /* "_" unless allowed, "@", "(", ... and bytes >= 0x80 */
+            p->invalid_header |= (ch != '_' || !allow_underscores);
+            c = ch;         /* their own lowercase */
+        }
+
+        hash = lt_hash(hash, c);
+
+        if (i < LT_HTTP_LC_HEADER_LEN) {
+            p->lowcase_header[i++] = c;
+        }
     }
 
-    return LT_OK;
+    p->header_hash = hash;
+    p->lowcase_index = i;
+    *posp = pos;
+
+    return rc;
 }
 
 
@@ -854,14 +897,10 @@ int
 lt_http_parse_header_line(lt_http_parse_t *p, lt_buf_t *b, unsigned allow_underscores)
 {
     int        rc;
-    u_char     c, ch, *pos, *v;
-    size_t     i;
+    u_char     ch, *pos;
     unsigned   state;
-    uintptr_t  hash;
 
     state = p->state;
-    hash = p->header_hash;
-    i = p->lowcase_index;
     rc = LT_AGAIN;
 
     for (pos = b->pos; pos < b->last; pos++) {
@@ -871,8 +910,6 @@ lt_http_parse_header_line(lt_http_parse_t *p, lt_buf_t *b, unsigned allow_unders
 
         case lt_hl_start:
             lt_http_header_line_start(p, pos);
-            hash = 0;
-            i = 0;
 
             if (ch == CR) {
                 state = lt_hl_header_almost_done;
@@ -886,43 +923,23 @@ lt_http_parse_header_line(lt_http_parse_t *p, lt_buf_t *b, unsigned allow_unders
 
             if (ch == ':' || ch == ' ' || ch == '\t') {
                 /* an empty name, or obsolete line folding */
-                goto invalid;
+                rc = LT_HTTP_PARSE_INVALID_HEADER;
+                goto save;
             }
 
             state = lt_hl_name;
             /* fall through */
 
         case lt_hl_name:
-            for ( ;; ) {
-                c = lt_http_lowcase[ch];
+            rc = lt_http_header_name(p, &pos, b->last, allow_underscores);
 
-                if (c == 0) {
-                    if (ch == ':') {
-                        p->header_name_end = pos;
-                        state = lt_hl_space_before_value;
-                        break;
-                    }
-
-                    if (lt_http_header_name_byte(p, ch, allow_underscores) != LT_OK) {
-                        goto invalid;
-                    }
-
-                    c = ch;     /* "_" and the others are their own lowercase */
-                }
-
-                hash = lt_hash(hash, c);
-
-                if (i < LT_HTTP_LC_HEADER_LEN) {
-                    p->lowcase_header[i++] = c;
-                }
-
-                if (++pos == b->last) {
-                    goto save;
-                }
-
-                ch = *pos;
+            if (rc != LT_OK) {
+                goto save;
             }
 
+            rc = LT_AGAIN;
+            p->header_name_end = pos;
+            state = lt_hl_space_before_value;
             break;
 
         case lt_hl_space_before_value:
@@ -936,22 +953,12 @@ lt_http_parse_header_line(lt_http_parse_t *p, lt_buf_t *b, unsigned allow_unders
             /* fall through */
 
         case lt_hl_value:
-            pos = lt_http_value_scan(pos, b->last);
+            pos = lt_http_value_scan(p, pos, b->last);
 
-            if (pos == b->last) {
+            if (pos == b->last || *pos == '\0') {
+                rc = (pos == b->last) ? LT_AGAIN : LT_HTTP_PARSE_INVALID_HEADER;
                 goto save;
             }
-
-            if (*pos == '\0') {
-                goto invalid;
-            }
-
-            /* the value without the whitespace after it */
-            for (v = pos; v > p->header_start && (v[-1] == ' ' || v[-1] == '\t'); v--) {
-                /* void */
-            }
-
-            p->header_end = v;
 
             if (*pos == LF) {
                 rc = LT_OK;
@@ -964,7 +971,8 @@ lt_http_parse_header_line(lt_http_parse_t *p, lt_buf_t *b, unsigned allow_unders
         case lt_hl_almost_done:
         default: /* lt_hl_header_almost_done */
             if (ch != LF) {
-                goto invalid;       /* a bare CR */
+                rc = LT_HTTP_PARSE_INVALID_HEADER;      /* a bare CR */
+                goto save;
             }
 
             rc = (state == lt_hl_almost_done) ? LT_OK : LT_HTTP_PARSE_HEADER_DONE;
@@ -976,21 +984,15 @@ save:
 
     b->pos = pos;
     p->state = state;
-    p->header_hash = hash;
-    p->lowcase_index = i;
 
     return rc;
 
 done:
 
-    pos++;
-    state = lt_hl_start;
-    goto save;
+    b->pos = pos + 1;
+    p->state = lt_hl_start;
 
-invalid:
-
-    rc = LT_HTTP_PARSE_INVALID_HEADER;
-    goto save;
+    return rc;
 }
 
 
@@ -1681,7 +1683,7 @@ lt_http_cookie(const lt_str_t *header, const u_char *name, size_t len, lt_str_t 
                 /* void */
             }
 
-            if ((size_t) (name_end - p) == len && memcmp(p, name, len) == 0) {
+            if ((size_t) (name_end - p) == len && lt_strncasecmp(p, (u_char *) name, len) == 0) {
                 for (p = eq + 1; p < end && (*p == ' ' || *p == '\t'); p++) { /* void */ }
                 for ( /* void */ ; end > p && (end[-1] == ' ' || end[-1] == '\t'); end--) {
                     /* void */

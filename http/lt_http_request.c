@@ -20,6 +20,7 @@ static int lt_http_alloc_large_header_buffer(lt_http_request_t *r, unsigned requ
 static int lt_http_process_request_uri(lt_http_request_t *r);
 static int lt_http_process_request_header(lt_http_request_t *r);
 static int lt_http_set_virtual_server(lt_http_request_t *r, lt_str_t *host);
+static int lt_http_request_host(lt_http_request_t *r, lt_str_t *host);
 static void lt_http_request_handler(lt_event_t *ev);
 static void lt_http_terminate_request(lt_http_request_t *r, int rc);
 static void lt_http_finalize_connection(lt_http_request_t *r);
@@ -174,6 +175,7 @@ lt_http_init_connection(lt_connection_t *c)
     lt_http_log_ctx_t         *ctx;
     lt_http_connection_t      *hc;
     lt_http_core_srv_conf_t   *cscf;
+    lt_http_core_loc_conf_t   *clcf;
 
     hc = lt_pcalloc(c->pool, sizeof(lt_http_connection_t));
     ctx = lt_palloc(c->pool, sizeof(lt_http_log_ctx_t));
@@ -222,6 +224,9 @@ lt_http_init_connection(lt_connection_t *c)
     c->log->action = "waiting for request";
 
     c->log_error = LT_ERROR_INFO;
+
+    clcf = ((lt_http_conf_ctx_t *) hc->conf_ctx)->loc_conf[lt_http_core_module.ctx_index];
+    lt_http_set_connection_log(c, clcf->error_log);
 
     rev = &c->read;
     rev->handler = lt_http_wait_request_handler;
@@ -333,6 +338,7 @@ lt_http_create_request(lt_connection_t *c)
     lt_http_connection_t      *hc;
     lt_http_conf_ctx_t        *conf_ctx;
     lt_http_core_srv_conf_t   *cscf;
+    lt_http_core_loc_conf_t   *clcf;
     lt_http_core_main_conf_t  *cmcf;
 
     hc = c->data;
@@ -356,6 +362,10 @@ lt_http_create_request(lt_connection_t *c)
     r->main_conf = conf_ctx->main_conf;
     r->srv_conf = conf_ctx->srv_conf;
     r->loc_conf = conf_ctx->loc_conf;
+
+    /* a keep-alive connection's log was the last location's */
+    clcf = conf_ctx->loc_conf[lt_http_core_module.ctx_index];
+    lt_http_set_connection_log(c, clcf->error_log);
 
     r->read_event_handler = lt_http_block_reading;
 
@@ -471,7 +481,7 @@ lt_http_request_line_done(lt_http_request_t *r)
             host.len = p->port_end - p->host_start;
         }
 
-        if (lt_http_validate_host(&host) != LT_OK) {
+        if (lt_http_request_host(r, &host) != LT_OK) {
             lt_log_error(LT_LOG_INFO, r->connection->log, 0,
                          "client sent invalid host in request line");
             lt_http_finalize_request(r, LT_HTTP_BAD_REQUEST);
@@ -618,8 +628,9 @@ lt_http_header_line_done(lt_http_request_t *r)
     cscf = lt_http_get_module_srv_conf(r, lt_http_core_module);
 
     if (r->headers_in.count++ >= (size_t) cscf->max_headers) {
+        r->lingering_close = 1;
         lt_log_error(LT_LOG_INFO, r->connection->log, 0, "client sent too many header lines");
-        lt_http_finalize_request(r, LT_HTTP_BAD_REQUEST);
+        lt_http_finalize_request(r, LT_HTTP_REQUEST_HEADER_TOO_LARGE);
         return LT_ERROR;
     }
 
@@ -1154,7 +1165,7 @@ lt_http_host_header(lt_http_request_t *r, lt_table_elt_t *h)
 
     host = h->value;
 
-    if (lt_http_validate_host(&host) != LT_OK) {
+    if (lt_http_request_host(r, &host) != LT_OK) {
         lt_log_error(LT_LOG_INFO, r->connection->log, 0, "client sent invalid host header");
         lt_http_finalize_request(r, LT_HTTP_BAD_REQUEST);
         return LT_ERROR;
@@ -1175,12 +1186,39 @@ lt_http_host_header(lt_http_request_t *r, lt_table_elt_t *h)
 }
 
 
+/* lt_http_request_host: validates a host (of the request line or the Host header)
+ * into its lowercase name; the request's own bytes keep their case ($request,
+ * $http_host), so a name with capitals is lowercased in a copy */
+static int
+lt_http_request_host(lt_http_request_t *r, lt_str_t *host)
+{
+    size_t   i;
+    u_char  *copy;
+
+    for (i = 0; i < host->len; i++) {
+        if (host->data[i] >= 'A' && host->data[i] <= 'Z') {
+            copy = lt_pnalloc(r->pool, host->len);
+            if (copy == NULL) {
+                return LT_ERROR;
+            }
+
+            memcpy(copy, host->data, host->len);
+            host->data = copy;
+            break;
+        }
+    }
+
+    return lt_http_validate_host(host);
+}
+
+
 static int
 lt_http_set_virtual_server(lt_http_request_t *r, lt_str_t *host)
 {
     int                        rc;
     lt_http_connection_t      *hc;
     lt_http_core_srv_conf_t   *cscf;
+    lt_http_core_loc_conf_t   *clcf;
 
     hc = r->http_connection;
 
@@ -1197,6 +1235,9 @@ lt_http_set_virtual_server(lt_http_request_t *r, lt_str_t *host)
 
     r->srv_conf = cscf->ctx->srv_conf;
     r->loc_conf = cscf->ctx->loc_conf;
+
+    clcf = r->loc_conf[lt_http_core_module.ctx_index];
+    lt_http_set_connection_log(r->connection, clcf->error_log);
 
     return LT_OK;
 }
@@ -1220,6 +1261,12 @@ lt_http_request_handler(lt_event_t *ev)
         lt_http_terminate_request(r, 0);
         lt_http_run_posted_requests(c);
         return;
+    }
+
+    if (ev->delayed && ev->timedout) {
+        /* the limit_rate delay is over: not a timeout */
+        ev->delayed = 0;
+        ev->timedout = 0;
     }
 
     if (ev->write) {
@@ -1250,10 +1297,6 @@ lt_http_finalize_request(lt_http_request_t *r, int rc)
     if (rc == LT_DONE) {
         lt_http_finalize_connection(r);
         return;
-    }
-
-    if (rc == LT_OK && r->filter_finalize) {
-        c->error = 1;
     }
 
     if (rc == LT_DECLINED) {

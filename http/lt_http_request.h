@@ -322,7 +322,6 @@ struct lt_http_request_s {
     unsigned                        reading_body:1;
     unsigned                        internal:1;
     unsigned                        error_page:1;
-    unsigned                        filter_finalize:1;
     unsigned                        request_complete:1;
     unsigned                        request_output:1;
     unsigned                        header_sent:1;
@@ -393,7 +392,9 @@ int lt_http_send_header(lt_http_request_t *r);
 int lt_http_output_filter(lt_http_request_t *r, lt_chain_t *in);
 int lt_http_send_special_response(lt_http_request_t *r, int error);
 int lt_http_special_response_handler(lt_http_request_t *r, int error);
-int lt_http_filter_finalize_request(lt_http_request_t *r, lt_module_t *m, int error);
+/* lt_http_clean_header: forgets the response header; a header filter that
+ * refuses a response (412, 416) calls it and returns the status, which the
+ * content handler returns and lt_http_finalize_request turns into the error page */
 void lt_http_clean_header(lt_http_request_t *r);
 
 /* request body */

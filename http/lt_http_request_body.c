@@ -146,7 +146,8 @@ lt_http_body_temp_file(lt_http_request_t *r, lt_http_request_body_t *rb)
     clnf->fd = fd;
     clnf->name = name;
     clnf->log = r->pool->log;
-    cln->handler = lt_pool_cleanup_file;
+    cln->handler = r->request_body_in_clean_file ? lt_pool_delete_file
+                                                 : lt_pool_cleanup_file;
 
     rb->temp_file = tf;
 

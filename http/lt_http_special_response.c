@@ -28,6 +28,8 @@ static const u_char  lt_http_msie_padding[] =
     "<!-- a padding to disable MSIE and Chrome friendly error page -->" CRLF
     "<!-- a padding to disable MSIE and Chrome friendly error page -->" CRLF;
 
+static const lt_str_t  lt_http_302_found = lt_string("302 Found");
+
 /* the codes nginx reports as 400 with a more precise title */
 typedef struct {
     unsigned      code;
@@ -69,6 +71,12 @@ lt_http_error_page(lt_http_request_t *r, unsigned err, u_char *b, unsigned *stat
 
     if (line == NULL) {
         return 0;
+    }
+
+    if (*status == LT_HTTP_MOVED_TEMPORARILY) {
+        /* the status line keeps HTTP/1.0's reason; the page says what RFC 9110 does,
+         * as nginx's */
+        line = &lt_http_302_found;
     }
 
     if (title) {
@@ -170,29 +178,6 @@ lt_http_special_response_handler(lt_http_request_t *r, int error)
     }
 
     return lt_http_send_special_response(r, error);
-}
-
-
-int
-lt_http_filter_finalize_request(lt_http_request_t *r, lt_module_t *m, int error)
-{
-    int  rc;
-
-    /* a filter found the response broken: send an error page instead, unless
-     * the header went out already */
-    if (r->header_sent) {
-        r->connection->error = 1;
-        return LT_ERROR;
-    }
-
-    lt_http_clean_header(r);
-
-    r->filter_finalize = 1;
-
-    rc = lt_http_special_response_handler(r, error);
-
-    /* the response was sent: nothing more may pass the filters */
-    return rc == LT_ERROR ? LT_ERROR : LT_OK;
 }
 
 
@@ -392,14 +377,15 @@ lt_http_send_refresh(lt_http_request_t *r)
 {
     int           rc;
     u_char       *p, *location;
-    size_t        len, size;
+    size_t        len, size, location_len;
     lt_buf_t     *b;
     lt_chain_t    out;
 
-    len = r->headers_out.location->value.len;
+    /* kept: lt_http_clear_location below drops the header */
+    location_len = r->headers_out.location->value.len;
     location = r->headers_out.location->value.data;
 
-    size = lt_escape_uri_len(location, len, LT_ESCAPE_REFRESH);
+    size = lt_escape_uri_len(location, location_len, LT_ESCAPE_REFRESH);
 
     len = sizeof("<html><head><meta http-equiv=\"Refresh\" content=\"0; URL=") - 1 + size
           + sizeof("\"></head><body></body></html>" CRLF) - 1;
@@ -428,7 +414,7 @@ lt_http_send_refresh(lt_http_request_t *r)
 
     p = lt_cpymem(b->pos, "<html><head><meta http-equiv=\"Refresh\" content=\"0; URL=",
                   sizeof("<html><head><meta http-equiv=\"Refresh\" content=\"0; URL=") - 1);
-    p = lt_escape_uri(p, location, r->headers_out.location->value.len, LT_ESCAPE_REFRESH);
+    p = lt_escape_uri(p, location, location_len, LT_ESCAPE_REFRESH);
     p = lt_cpymem(p, "\"></head><body></body></html>" CRLF,
                   sizeof("\"></head><body></body></html>" CRLF) - 1);
 

@@ -341,19 +341,23 @@ static int
 lt_http_resolve_variable(lt_conf_t *cf, lt_http_variable_t *v, size_t index)
 {
     size_t                      n;
+    unsigned                    declared;
     lt_array_t                 *keys;
-    lt_http_variable_t         *av, **avp, *pv;
+    lt_http_variable_t         *av, **avp, *pv, *best;
     lt_http_core_main_conf_t   *cmcf;
 
     cmcf = lt_http_conf_get_module_main_conf(cf, lt_http_core_module);
     keys = lt_http_variables_keys(cf);
 
     avp = keys->elts;
+    declared = 0;
 
     for (n = 0; n < keys->nelts; n++) {
         av = avp[n];
 
-        if (v->name.len == av->name.len && memcmp(v->name.data, av->name.data, v->name.len) == 0) {
+        if (v->name.len == av->name.len
+            && lt_strncasecmp(v->name.data, av->name.data, v->name.len) == 0)
+        {
             v->get_handler = av->get_handler;
             v->set_handler = av->set_handler;
             v->data = av->data;
@@ -363,28 +367,44 @@ lt_http_resolve_variable(lt_conf_t *cf, lt_http_variable_t *v, size_t index)
 
             av->index = (unsigned) index;
 
-            if (av->get_handler == NULL || (av->flags & LT_HTTP_VAR_WEAK)) {
-                /* declared by set/regex only: its value comes from them */
-                if (av->get_handler == NULL) {
-                    v->get_handler = lt_http_variable_not_found;
-                }
+            if (av->get_handler && !(av->flags & LT_HTTP_VAR_WEAK)) {
+                return LT_OK;
             }
 
-            return LT_OK;
+            declared = 1;
+            break;
         }
     }
 
+    /* a name no module defines, or one only declared by "set" or a regex: where a
+     * prefix variable answers for it ("$http_x", "set $arg_y ..."), its value is
+     * the longest prefix's until something sets it, as in nginx */
+
     pv = cmcf->prefix_variables.elts;
+    best = NULL;
 
     for (n = 0; n < cmcf->prefix_variables.nelts; n++) {
         if (v->name.len >= pv[n].name.len
-            && memcmp(v->name.data, pv[n].name.data, pv[n].name.len) == 0)
+            && (best == NULL || pv[n].name.len > best->name.len)
+            && lt_strncasecmp(v->name.data, pv[n].name.data, pv[n].name.len) == 0)
         {
-            v->get_handler = pv[n].get_handler;
-            v->data = (uintptr_t) &v->name;
-            v->flags = pv[n].flags;
-            return LT_OK;
+            best = &pv[n];
         }
+    }
+
+    if (best) {
+        v->get_handler = best->get_handler;
+        v->data = (uintptr_t) &v->name;
+        v->flags = best->flags;
+        return LT_OK;
+    }
+
+    if (declared) {
+        if (v->get_handler == NULL) {
+            v->get_handler = lt_http_variable_not_found;
+        }
+
+        return LT_OK;
     }
 
     lt_log_error(LT_LOG_EMERG, cf->log, 0, "unknown \"%.*s\" variable",
@@ -610,11 +630,38 @@ lt_http_script_variables_count(lt_str_t *value)
 }
 
 
-static int
-lt_http_cv_is_name_char(u_char ch)
+u_char *
+lt_http_script_variable_name(lt_conf_t *cf, u_char *p, u_char *end, lt_str_t *name)
 {
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-           || ch == '_';
+    int  bracket;
+
+    bracket = (p < end && *p == '{');
+
+    if (bracket) {
+        p++;
+    }
+
+    name->data = p;
+
+    while (p < end && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
+                       || (*p >= '0' && *p <= '9') || *p == '_'))
+    {
+        p++;
+    }
+
+    name->len = p - name->data;
+
+    if (bracket) {
+        if (p == end || *p != '}') {
+            lt_conf_log_error(LT_LOG_EMERG, cf, 0, "the closing bracket in \"%.*s\" "
+                              "variable is missing", (int) name->len, name->data);
+            return NULL;
+        }
+
+        p++;
+    }
+
+    return p;
 }
 
 
@@ -623,9 +670,7 @@ static u_char *
 lt_http_cv_parse_variable(lt_http_compile_complex_value_t *ccv, u_char *p, u_char *end,
     lt_http_cv_part_t *part)
 {
-    u_char    *start;
     lt_str_t   name;
-    int        bracket;
 
     if (p < end && *p >= '1' && *p <= '9') {
         part->type = LT_HTTP_CV_CAPTURE;
@@ -634,29 +679,9 @@ lt_http_cv_parse_variable(lt_http_compile_complex_value_t *ccv, u_char *p, u_cha
         return p + 1;
     }
 
-    bracket = (p < end && *p == '{');
-
-    if (bracket) {
-        p++;
-    }
-
-    start = p;
-
-    while (p < end && lt_http_cv_is_name_char(*p)) {
-        p++;
-    }
-
-    name.data = start;
-    name.len = p - start;
-
-    if (bracket) {
-        if (p == end || *p != '}') {
-            lt_conf_log_error(LT_LOG_EMERG, ccv->cf, 0, "the closing bracket in \"%.*s\" "
-                              "variable is missing", (int) name.len, name.data);
-            return NULL;
-        }
-
-        p++;
+    p = lt_http_script_variable_name(ccv->cf, p, end, &name);
+    if (p == NULL) {
+        return NULL;
     }
 
     if (name.len == 0) {
@@ -742,8 +767,14 @@ lt_http_compile_complex_value(lt_http_compile_complex_value_t *ccv)
 }
 
 
-int
-lt_http_complex_value_captures(lt_http_request_t *r, lt_http_complex_value_t *val,
+/*
+ * lt_http_complex_value_eval: the value of val. The variables are evaluated first,
+ * each once (those that are not cacheable afresh), so that both passes see the
+ * same lengths; captures of the request (captures == NULL) are read only then,
+ * since a variable that runs a regex of its own (a map) replaces them.
+ */
+static int
+lt_http_complex_value_eval(lt_http_request_t *r, lt_http_complex_value_t *val,
     lt_str_t *value, int *captures, unsigned ncaptures, u_char *data, size_t extra)
 {
     size_t                      i, len, n;
@@ -754,6 +785,29 @@ lt_http_complex_value_captures(lt_http_request_t *r, lt_http_complex_value_t *va
     if (val->parts == NULL) {
         *value = val->value;
         return LT_OK;
+    }
+
+    for (i = 0; i < val->nparts; i++) {
+        if (val->parts[i].type == LT_HTTP_CV_VARIABLE) {
+            vv = &r->variables[val->parts[i].index];
+
+            if (vv->no_cacheable) {
+                vv->valid = 0;
+                vv->not_found = 0;
+            }
+        }
+    }
+
+    for (i = 0; i < val->nparts; i++) {
+        if (val->parts[i].type == LT_HTTP_CV_VARIABLE) {
+            (void) lt_http_get_indexed_variable(r, (unsigned) val->parts[i].index);
+        }
+    }
+
+    if (captures == NULL) {
+        captures = r->captures;
+        ncaptures = r->ncaptures;
+        data = r->captures_data;
     }
 
     /* pass 1: the length */
@@ -770,8 +824,8 @@ lt_http_complex_value_captures(lt_http_request_t *r, lt_http_complex_value_t *va
             break;
 
         case LT_HTTP_CV_VARIABLE:
-            vv = lt_http_get_flushed_variable(r, (unsigned) part->index);
-            if (vv && !vv->not_found) {
+            vv = &r->variables[part->index];
+            if (vv->valid && !vv->not_found) {
                 len += vv->len;
             }
             break;
@@ -789,7 +843,7 @@ lt_http_complex_value_captures(lt_http_request_t *r, lt_http_complex_value_t *va
         return LT_ERROR;
     }
 
-    /* pass 2: the bytes (variables are cached by now) */
+    /* pass 2: the bytes */
 
     p = value->data;
 
@@ -803,8 +857,8 @@ lt_http_complex_value_captures(lt_http_request_t *r, lt_http_complex_value_t *va
             break;
 
         case LT_HTTP_CV_VARIABLE:
-            vv = lt_http_get_indexed_variable(r, (unsigned) part->index);
-            if (vv && !vv->not_found && vv->len) {
+            vv = &r->variables[part->index];
+            if (vv->valid && !vv->not_found && vv->len) {
                 p = lt_cpymem(p, vv->data, vv->len);
             }
             break;
@@ -825,10 +879,57 @@ lt_http_complex_value_captures(lt_http_request_t *r, lt_http_complex_value_t *va
 
 
 int
+lt_http_complex_value_captures(lt_http_request_t *r, lt_http_complex_value_t *val,
+    lt_str_t *value, int *captures, unsigned ncaptures, u_char *data, size_t extra)
+{
+    return lt_http_complex_value_eval(r, val, value, captures, ncaptures, data, extra);
+}
+
+
+int
 lt_http_complex_value(lt_http_request_t *r, lt_http_complex_value_t *val, lt_str_t *value)
 {
-    return lt_http_complex_value_captures(r, val, value, r->captures, r->ncaptures,
-                                          r->captures_data, 0);
+    return lt_http_complex_value_eval(r, val, value, NULL, 0, NULL, 0);
+}
+
+
+char *
+lt_http_set_complex_value_size_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
+{
+    char                      *rv;
+    lt_http_complex_value_t  **cv;
+
+    rv = lt_http_set_complex_value_slot(cf, cmd, conf);
+    if (rv != LT_CONF_OK) {
+        return rv;
+    }
+
+    cv = (lt_http_complex_value_t **) ((char *) conf + cmd->offset);
+
+    /* a value without variables is checked now; one with them, per request */
+    if ((*cv)->parts == NULL && lt_parse_size(&(*cv)->value) == LT_ERROR) {
+        lt_conf_log_error(LT_LOG_EMERG, cf, 0, "invalid value \"%.*s\" in \"%s\" directive",
+                          (int) (*cv)->value.len, (*cv)->value.data, cmd->name);
+        return LT_CONF_ERROR;
+    }
+
+    return LT_CONF_OK;
+}
+
+
+int
+lt_http_conf_variable_name(lt_conf_t *cf, const lt_str_t *arg, lt_str_t *name)
+{
+    if (arg->len < 2 || arg->data[0] != '$') {
+        lt_conf_log_error(LT_LOG_EMERG, cf, 0, "invalid variable name \"%.*s\"",
+                          (int) arg->len, arg->data);
+        return LT_ERROR;
+    }
+
+    name->len = arg->len - 1;
+    name->data = arg->data + 1;
+
+    return LT_OK;
 }
 
 

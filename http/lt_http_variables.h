@@ -133,6 +133,18 @@ int lt_http_complex_value(lt_http_request_t *r, lt_http_complex_value_t *val,
 int lt_http_complex_value_captures(lt_http_request_t *r, lt_http_complex_value_t *val,
     lt_str_t *value, int *captures, unsigned ncaptures, u_char *data, size_t extra);
 
+/* lt_http_script_variable_name: the name of "$name" or "${name}" at p (after the
+ * "$"; empty when none); the end of it, or NULL after logging a missing "}" */
+u_char *lt_http_script_variable_name(lt_conf_t *cf, u_char *p, u_char *end, lt_str_t *name);
+
+/* lt_http_set_complex_value_size_slot: the same, for a size ("limit_rate 100k"
+ * or "limit_rate $x"): a constant must be a valid size */
+char *lt_http_set_complex_value_size_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf);
+
+/* lt_http_conf_variable_name: a directive's "$name" argument as "name"; LT_ERROR
+ * after logging "invalid variable name" */
+int lt_http_conf_variable_name(lt_conf_t *cf, const lt_str_t *arg, lt_str_t *name);
+
 /* lt_http_set_complex_value_slot: a generic setter for a directive taking one
  * complex value (field: lt_http_complex_value_t *) */
 char *lt_http_set_complex_value_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf);

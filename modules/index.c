@@ -310,17 +310,5 @@ lt_http_index_set_index(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 static int
 lt_http_index_init(lt_conf_t *cf)
 {
-    lt_http_handler_pt        *h;
-    lt_http_core_main_conf_t  *cmcf;
-
-    cmcf = lt_http_conf_get_module_main_conf(cf, lt_http_core_module);
-
-    h = lt_array_push(&cmcf->phases[LT_HTTP_CONTENT_PHASE].handlers);
-    if (h == NULL) {
-        return LT_ERROR;
-    }
-
-    *h = lt_http_index_handler;
-
-    return LT_OK;
+    return lt_http_add_phase_handler(cf, LT_HTTP_CONTENT_PHASE, lt_http_index_handler);
 }

@@ -23,14 +23,16 @@ lt_http_static_redirect(lt_http_request_t *r)
     size_t           len;
     lt_table_elt_t  *h;
 
-    len = r->uri.len + 1 + (r->args.len ? r->args.len + 1 : 0);
+    /* the URI was decoded: a space or a quote in it must not go raw into the header */
+    len = lt_escape_uri_len(r->uri.data, r->uri.len, LT_ESCAPE_URI) + 1
+          + (r->args.len ? r->args.len + 1 : 0);
 
     location = lt_pnalloc(r->pool, len);
     if (location == NULL) {
         return LT_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = lt_cpymem(location, r->uri.data, r->uri.len);
+    p = lt_escape_uri(location, r->uri.data, r->uri.len, LT_ESCAPE_URI);
     *p++ = '/';
 
     if (r->args.len) {
@@ -104,6 +106,13 @@ lt_http_static_open(lt_http_request_t *r, lt_str_t *path, int *fdp, struct stat 
                      path->data);
         close(fd);
         return LT_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+    if (clcf->read_ahead && S_ISREG(st->st_mode)) {
+        /* as nginx on Linux: any "read_ahead" size asks for sequential read-ahead */
+        (void) posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     }
 
     *fdp = fd;
@@ -182,6 +191,8 @@ lt_http_static_handler(lt_http_request_t *r)
         return rc;
     }
 
+    r->connection->log->action = "sending response to client";
+
     r->headers_out.status = LT_HTTP_OK;
     r->headers_out.content_length_n = st.st_size;
     r->headers_out.last_modified_time = st.st_mtime;
@@ -221,17 +232,5 @@ lt_http_static_handler(lt_http_request_t *r)
 static int
 lt_http_static_init(lt_conf_t *cf)
 {
-    lt_http_handler_pt        *h;
-    lt_http_core_main_conf_t  *cmcf;
-
-    cmcf = lt_http_conf_get_module_main_conf(cf, lt_http_core_module);
-
-    h = lt_array_push(&cmcf->phases[LT_HTTP_CONTENT_PHASE].handlers);
-    if (h == NULL) {
-        return LT_ERROR;
-    }
-
-    *h = lt_http_static_handler;
-
-    return LT_OK;
+    return lt_http_add_phase_handler(cf, LT_HTTP_CONTENT_PHASE, lt_http_static_handler);
 }

@@ -168,6 +168,98 @@ lt_fuzz_escape(lt_pool_t *pool, const u_char *s, size_t len)
 }
 
 
+/* lt_fuzz_request_line: what a parsed request line must look like; a path that
+ * is not flagged complex must need no normalisation */
+static void
+lt_fuzz_request_line(lt_http_parse_t *p)
+{
+    u_char  *u, *end;
+
+    lt_fuzz_check(p->request_start && p->method_end && p->uri_start && p->uri_end);
+    lt_fuzz_check(p->request_start <= p->method_end && p->method_end < p->uri_start);
+    lt_fuzz_check(p->uri_start <= p->uri_end && p->uri_end <= p->request_end);
+    lt_fuzz_check(p->http_version == LT_HTTP_VERSION_9
+                  || (p->http_version >= 1000 && p->http_version <= 1099));
+    lt_fuzz_check((p->http_protocol_start == NULL) == (p->http_version == LT_HTTP_VERSION_9));
+
+    for (u = p->uri_start; u < p->uri_end; u++) {
+        lt_fuzz_check(*u > ' ' && *u != 0x7f);
+    }
+
+    if (p->host_start) {
+        lt_fuzz_check(p->host_start < p->host_end && p->host_end <= p->uri_end);
+    }
+
+    if (p->port_start) {
+        lt_fuzz_check(p->host_end < p->port_start && p->port_start < p->port_end
+                      && p->port_end - p->port_start <= 5 && p->port_end <= p->uri_end);
+    }
+
+    if (p->method == LT_HTTP_CONNECT) {
+        lt_fuzz_check(p->port_start && p->uri_start == p->host_start && !p->args_start);
+        return;
+    }
+
+    end = p->uri_end;
+
+    if (p->args_start) {
+        lt_fuzz_check(p->uri_start < p->args_start && p->args_start <= p->uri_end
+                      && p->args_start[-1] == '?');
+        end = p->args_start - 1;
+    }
+
+    if (p->uri_ext) {
+        lt_fuzz_check(p->uri_start < p->uri_ext && p->uri_ext <= end && p->uri_ext[-1] == '.');
+    }
+
+    /* up to a fragment: what follows "#" is not looked at */
+    for (u = p->uri_start; u < end && *u != '#'; u++) {
+        lt_fuzz_check(p->complex_uri || *u != '%');
+        lt_fuzz_check(p->complex_uri || u == p->uri_start || u[-1] != '/'
+                      || (*u != '/' && *u != '.'));
+        lt_fuzz_check(p->plus_in_uri || *u != '+');
+        lt_fuzz_check(p->quoted_uri || *u != '%');
+    }
+
+    lt_fuzz_check(p->complex_uri || u == end);       /* "#" sets complex_uri */
+
+    if (!p->empty_path_in_uri && end > p->uri_start) {
+        lt_fuzz_check(*p->uri_start == '/' || *p->uri_start == '*');
+    }
+}
+
+
+/* lt_fuzz_header_line: what a parsed header line must look like */
+static void
+lt_fuzz_header_line(lt_http_parse_t *p)
+{
+    u_char  *u;
+
+    lt_fuzz_check(p->header_name_start < p->header_name_end);
+    lt_fuzz_check(p->header_start && p->header_name_end < p->header_start);
+    lt_fuzz_check(p->header_start <= p->header_end);
+    lt_fuzz_check(p->header_hash
+                  == lt_hash_key_lc(p->header_name_start,
+                                    p->header_name_end - p->header_name_start));
+    lt_fuzz_check(p->lowcase_index
+                  == (size_t) lt_min(p->header_name_end - p->header_name_start,
+                                     LT_HTTP_LC_HEADER_LEN));
+
+    for (u = p->header_name_start; u < p->header_name_end; u++) {
+        lt_fuzz_check(*u > ' ' && *u != ':' && *u != 0x7f);
+    }
+
+    for (u = p->header_start; u < p->header_end; u++) {
+        lt_fuzz_check(*u != '\0' && *u != CR && *u != LF);
+    }
+
+    if (p->header_end > p->header_start) {
+        lt_fuzz_check(p->header_start[0] != ' ' && p->header_start[0] != '\t');
+        lt_fuzz_check(p->header_end[-1] != ' ' && p->header_end[-1] != '\t');
+    }
+}
+
+
 /* lt_fuzz_path: the complex URI parser on the parsed path, into exactly its length */
 static void
 lt_fuzz_path(lt_pool_t *pool, lt_http_parse_t *p)
@@ -266,6 +358,7 @@ lt_fuzz_lines(lt_pool_t *pool, const u_char *text, size_t size, size_t split, in
         lt_fuzz_record(d, rc, &p, buf, b.pos);
 
         if (check && first && rc == LT_OK && !status) {
+            lt_fuzz_request_line(&p);
             lt_fuzz_path(pool, &p);
 
             if (p.host_start) {
@@ -281,10 +374,7 @@ lt_fuzz_lines(lt_pool_t *pool, const u_char *text, size_t size, size_t split, in
         }
 
         if (!first && rc == LT_OK) {
-            lt_fuzz_check(p.header_hash
-                          == lt_hash_key_lc(p.header_name_start,
-                                            p.header_name_end - p.header_name_start));
-            lt_fuzz_check(p.header_start <= p.header_end);
+            lt_fuzz_header_line(&p);
         }
 
         first = 0;

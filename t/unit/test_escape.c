@@ -213,13 +213,14 @@ lt_test_unescape_cases(void)
         { "/a?b%20c", 0, "/a?b c", 0 },
         { "%00x", 0, "\0x", 0 },
 
-        /* a path: stops after a literal "?" */
+        /* a path: stops after a "?", literal or escaped (as nginx) */
         { "/a%20b?c%20d", LT_UNESCAPE_URI, "/a b?", 7 },
-        { "/a%3Fb?c", LT_UNESCAPE_URI, "/a?b?", 7 },
+        { "/a%3Fb?c", LT_UNESCAPE_URI, "/a?", 5 },
         { "/a%20b", LT_UNESCAPE_URI, "/a b", 0 },
 
-        /* a redirect: "?", controls and bytes >= 0x7f stay escaped */
-        { "/a%3Fb%20c%0D%0A%41?x", LT_UNESCAPE_REDIRECT, "/a%3Fb%20c%0D%0AA?", 20 },
+        /* a redirect: controls and bytes >= 0x7f stay escaped; "?" ends it */
+        { "/b%20c%0D%0A%41?x", LT_UNESCAPE_REDIRECT, "/b%20c%0D%0AA?", 16 },
+        { "/a%3Fb%20c", LT_UNESCAPE_REDIRECT, "/a?", 5 },
         { "/%25%24%23%22%21%26%2F", LT_UNESCAPE_REDIRECT, "/%25%24%23%22%21&/", 0 },
         { "/%7f%7E%C3%a9", LT_UNESCAPE_REDIRECT, "/%7f~%C3%a9", 0 },
         { "/%zz", LT_UNESCAPE_REDIRECT, "/%zz", 0 },

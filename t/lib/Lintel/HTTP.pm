@@ -120,7 +120,7 @@ sub http_status {
 sub http_headers {
 	my ($r) = @_;
 	my $i = index($r, "\r\n\r\n");
-	return $i < 0 ? $r : substr($r, 0, $i);
+	return $i < 0 ? $r : substr($r, 0, $i + 2);     # each line with its CRLF
 }
 
 sub http_header {

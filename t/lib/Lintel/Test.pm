@@ -152,7 +152,8 @@ sub read_file {
 
 sub _sanitizer_env {
 	my ($self) = @_;
-	my $dir = $self->{testdir};
+	# in logs/ (mode 0777): workers that run as "nobody" must be able to write
+	my $dir = "$self->{testdir}/logs";
 	$ENV{ASAN_OPTIONS} = "log_path=$dir/sanitizer:detect_leaks=0"
 		unless defined $ENV{ASAN_OPTIONS};
 	$ENV{UBSAN_OPTIONS} = "log_path=$dir/sanitizer:print_stacktrace=1"
@@ -374,9 +375,10 @@ sub _check_logs {
 		push @bad, $line;
 	}
 
-	if (opendir(my $d, $dir)) {
+	for my $sub ('', 'logs/') {
+		opendir(my $d, "$dir/$sub") or next;
 		for my $f (grep { /^sanitizer/ } readdir $d) {
-			push @bad, "$f: " . $self->read_file($f);
+			push @bad, "$sub$f: " . $self->read_file("$sub$f");
 		}
 		closedir $d;
 	}
