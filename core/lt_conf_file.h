@@ -247,6 +247,17 @@ typedef struct {
         conf = (prev == 0) ? default : prev;                                  \
     }
 
+/* lt_bufs_t ("4 8k"): unset while num is 0 */
+#define lt_conf_merge_bufs_value(conf, prev, default_num, default_size)       \
+    if (conf.num == 0) {                                                      \
+        if (prev.num) {                                                       \
+            conf = prev;                                                      \
+        } else {                                                              \
+            conf.num = default_num;                                           \
+            conf.size = default_size;                                         \
+        }                                                                     \
+    }
+
 /* the tokenizer, exposed for the fuzz harness and unit tests: reads the next
  * directive's tokens into cf->args */
 #define LT_CONF_TOKEN_DIRECTIVE  0      /* ended by ";" */

@@ -14,10 +14,9 @@ typedef struct {
     lt_chain_t  *busy;
     lt_buf_t    *buf;       /* being filled */
     size_t       allocated;
+    lt_bufs_t    bufs;      /* output_buffers */
 } lt_http_copy_ctx_t;
 
-#define LT_HTTP_COPY_BUFS      2
-#define LT_HTTP_COPY_BUF_SIZE  (32 * 1024)
 
 static lt_module_t  lt_http_copy_tag;
 
@@ -99,11 +98,11 @@ lt_http_copy_get_buf(lt_http_request_t *r, lt_http_copy_ctx_t *ctx, off_t want)
         return LT_OK;
     }
 
-    if (ctx->allocated == LT_HTTP_COPY_BUFS) {
+    if (ctx->allocated == ctx->bufs.num) {
         return LT_AGAIN;
     }
 
-    size = LT_HTTP_COPY_BUF_SIZE;
+    size = ctx->bufs.size;
 
     if (want < (off_t) size && ctx->allocated == 0) {
         /* a small file needs no big buffer */
@@ -206,10 +205,11 @@ lt_http_copy_fill(lt_http_request_t *r, lt_http_copy_ctx_t *ctx, lt_chain_t ***l
 static int
 lt_http_copy_filter(lt_http_request_t *r, lt_chain_t *in)
 {
-    int                   rc, fill;
-    unsigned              passed;
-    lt_chain_t           *out, **ll;
-    lt_http_copy_ctx_t   *ctx;
+    int                       rc, fill;
+    unsigned                  passed;
+    lt_chain_t               *out, **ll;
+    lt_http_copy_ctx_t       *ctx;
+    lt_http_core_loc_conf_t  *clcf;
 
     ctx = r->copy_ctx;
 
@@ -222,6 +222,9 @@ lt_http_copy_filter(lt_http_request_t *r, lt_chain_t *in)
         if (ctx == NULL) {
             return LT_ERROR;
         }
+
+        clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+        ctx->bufs = clcf->output_buffers;
 
         r->copy_ctx = ctx;
     }
@@ -260,7 +263,7 @@ lt_http_copy_filter(lt_http_request_t *r, lt_chain_t *in)
             return rc;
         }
 
-        if (ctx->free == NULL && ctx->allocated == LT_HTTP_COPY_BUFS) {
+        if (ctx->free == NULL && ctx->allocated == ctx->bufs.num) {
             r->buffered |= LT_HTTP_COPY_BUFFERED;
             return LT_AGAIN;
         }

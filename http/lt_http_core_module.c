@@ -165,6 +165,9 @@ static lt_command_t  lt_http_core_commands[] = {
     { "sendfile", LT_HTTP_LOCIF, 1, 1, lt_conf_set_flag_slot, LT_LOC_CONF,
       offsetof(lt_http_core_loc_conf_t, sendfile), NULL },
 
+    { "output_buffers", LT_HTTP_LOC, 2, 2, lt_conf_set_bufs_slot, LT_LOC_CONF,
+      offsetof(lt_http_core_loc_conf_t, output_buffers), NULL },
+
     { "sendfile_max_chunk", LT_HTTP_LOC, 1, 1, lt_conf_set_size_slot, LT_LOC_CONF,
       offsetof(lt_http_core_loc_conf_t, sendfile_max_chunk), NULL },
 
@@ -400,14 +403,8 @@ lt_http_core_merge_srv_conf(lt_conf_t *cf, void *parent, void *child)
     lt_conf_merge_size_value(conf->client_header_buffer_size,
                              prev->client_header_buffer_size, 1024);
 
-    if (conf->large_client_header_buffers.num == 0) {
-        if (prev->large_client_header_buffers.num) {
-            conf->large_client_header_buffers = prev->large_client_header_buffers;
-        } else {
-            conf->large_client_header_buffers.num = 4;
-            conf->large_client_header_buffers.size = 8192;
-        }
-    }
+    lt_conf_merge_bufs_value(conf->large_client_header_buffers,
+                             prev->large_client_header_buffers, 4, 8192);
 
     if (conf->large_client_header_buffers.size < conf->connection_pool_size) {
         lt_conf_log_error(LT_LOG_EMERG, cf, 0, "the \"large_client_header_buffers\" size "
@@ -653,6 +650,7 @@ lt_http_core_merge_loc_conf(lt_conf_t *cf, void *parent, void *child)
                         prev->client_body_in_single_buffer, 0);
     lt_conf_merge_value(conf->internal, prev->internal, 0);
     lt_conf_merge_value(conf->sendfile, prev->sendfile, 0);
+    lt_conf_merge_bufs_value(conf->output_buffers, prev->output_buffers, 2, 32768);
     lt_conf_merge_size_value(conf->sendfile_max_chunk, prev->sendfile_max_chunk,
                              2 * 1024 * 1024);
     lt_conf_merge_size_value(conf->read_ahead, prev->read_ahead, 0);

@@ -265,6 +265,7 @@ struct lt_http_core_loc_conf_s {
     size_t                    send_lowat;
     size_t                    postpone_output;
     size_t                    sendfile_max_chunk;
+    lt_bufs_t                 output_buffers;   /* the copy filter's */
     size_t                    read_ahead;
     lt_http_complex_value_t  *limit_rate;
     lt_http_complex_value_t  *limit_rate_after;

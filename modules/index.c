@@ -183,10 +183,9 @@ lt_http_index_handler(lt_http_request_t *r)
         }
 
         if (name.data[0] == '/') {
-            /* an absolute index is the fallback: used without a test */
-            if (i == ilcf->indices->nelts - 1) {
-                return lt_http_internal_redirect(r, &name, &r->args);
-            }
+            /* an absolute index is used without a test, wherever it stands (nginx
+             * warns at configuration time when it is not the last) */
+            return lt_http_internal_redirect(r, &name, &r->args);
         }
 
         rc = lt_http_index_try(r, &name, &uri, &dir_tested);

@@ -15,7 +15,7 @@ use Time::HiRes qw(time sleep);
 use Lintel::Test;
 use Lintel::HTTP;
 
-my $t = Lintel::Test->new()->has(qw/http/)->plan(19);
+my $t = Lintel::Test->new()->has(qw/http/)->plan(21);
 my $dir = $t->testdir();
 
 my $big = join('', map { chr(65 + $_ % 26) x 1000 } 1 .. 3000);     # 3 MB
@@ -36,6 +36,7 @@ http {
         root $dir/html;
         location /nosendfile/ { alias $dir/html/; sendfile off; }
         location /nokeepalive/ { alias $dir/html/; keepalive_timeout 0; }
+        location /onebuf/ { alias $dir/html/; sendfile off; output_buffers 1 1k; }
     }
 }
 END
@@ -92,6 +93,13 @@ is(md5_hex(http_body($r) // ''), md5_hex($big), 'and the same bytes');
 
 $r = http("GET /nosendfile/big.bin HTTP/1.0\n\n", timeout => 10);
 is(md5_hex(http_body($r) // ''), md5_hex($big), 'sendfile off (copied in buffers): same bytes');
+
+$r = http("GET /onebuf/big.bin HTTP/1.0\n\n", timeout => 20);
+is(md5_hex(http_body($r) // ''), md5_hex($big), 'output_buffers 1 1k: same bytes');
+
+$t->write_file('bad.conf', "events {} http { output_buffers 0 1k; }");
+my ($code, $err) = $t->test_config('bad.conf');
+like($err, qr/invalid value "0" in "output_buffers" directive.*bad\.conf:1/, 'output_buffers 0: refused');
 
 $t->write_file_expand('lintel.conf', $conf =~ s/keepalive_timeout 2s 10;/keepalive_timeout 2s 10; sendfile on;/r);
 $t->reload();
