@@ -19,6 +19,7 @@
 #include "lt_log.h"
 #include "lt_times.h"
 #include "lt_files.h"
+#include "lt_open_file_cache.h"
 #include "lt_conf_file.h"
 #include "lt_module.h"
 #include "lt_cycle.h"

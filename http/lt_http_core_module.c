@@ -27,6 +27,7 @@ static char *lt_http_core_error_log(lt_conf_t *cf, lt_command_t *cmd, void *conf
 static char *lt_http_core_client_body_temp_path(lt_conf_t *cf, lt_command_t *cmd,
     void *conf);
 static char *lt_http_core_accepted(lt_conf_t *cf, lt_command_t *cmd, void *conf);
+static char *lt_http_core_open_file_cache(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_core_lowat_check(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 
 static const lt_conf_enum_t  lt_http_core_lingering_close[] = {
@@ -67,6 +68,7 @@ static const lt_conf_bitmask_t  lt_http_core_keepalive_disable[] = {
 static const lt_conf_num_bounds_t  lt_http_core_pool_bounds = { 80, INT_MAX };
 static const lt_conf_num_bounds_t  lt_http_core_buffer_bounds = { 1, INT_MAX };
 static const lt_conf_num_bounds_t  lt_http_core_max_ranges_bounds = { 0, INT_MAX };
+static const lt_conf_num_bounds_t  lt_http_core_min_uses = { 1, INT_MAX };
 
 #define LT_HTTP_MAIN   LT_CTX_HTTP
 #define LT_HTTP_SRV    (LT_CTX_HTTP | LT_CTX_SERVER)
@@ -280,12 +282,21 @@ static lt_command_t  lt_http_core_commands[] = {
     { "error_log", LT_HTTP_LOC, 1, LT_CONF_MANY, lt_http_core_error_log, LT_LOC_CONF, 0,
       NULL },
 
-    /* accepted so that existing configurations load; see docs/http_core.md */
-    { "open_file_cache", LT_HTTP_LOC, 1, 2, lt_http_core_accepted, 0, 0, NULL },
-    { "open_file_cache_valid", LT_HTTP_LOC, 1, 1, lt_http_core_accepted, 0, 0, NULL },
-    { "open_file_cache_min_uses", LT_HTTP_LOC, 1, 1, lt_http_core_accepted, 0, 0, NULL },
-    { "open_file_cache_errors", LT_HTTP_LOC, 1, 1, lt_http_core_accepted, 0, 0, NULL },
-    { "open_file_cache_events", LT_HTTP_LOC, 1, 1, lt_http_core_accepted, 0, 0, NULL },
+    { "open_file_cache", LT_HTTP_LOC, 1, 2, lt_http_core_open_file_cache, LT_LOC_CONF,
+      offsetof(lt_http_core_loc_conf_t, open_file_cache), NULL },
+
+    { "open_file_cache_valid", LT_HTTP_LOC, 1, 1, lt_conf_set_sec_slot, LT_LOC_CONF,
+      offsetof(lt_http_core_loc_conf_t, open_file_cache_valid), NULL },
+
+    { "open_file_cache_min_uses", LT_HTTP_LOC, 1, 1, lt_conf_set_int_slot, LT_LOC_CONF,
+      offsetof(lt_http_core_loc_conf_t, open_file_cache_min_uses), &lt_http_core_min_uses },
+
+    { "open_file_cache_errors", LT_HTTP_LOC, 1, 1, lt_conf_set_flag_slot, LT_LOC_CONF,
+      offsetof(lt_http_core_loc_conf_t, open_file_cache_errors), NULL },
+
+    /* Linux has no file events to watch: as on nginx's epoll builds, no effect */
+    { "open_file_cache_events", LT_HTTP_LOC, 1, 1, lt_conf_set_flag_slot, LT_LOC_CONF,
+      offsetof(lt_http_core_loc_conf_t, open_file_cache_events), NULL },
 
     lt_null_command
 };
@@ -467,6 +478,11 @@ lt_http_core_create_loc_conf(lt_conf_t *cf)
     clcf->sendfile = LT_CONF_UNSET;
     clcf->sendfile_max_chunk = LT_CONF_UNSET_SIZE;
     clcf->read_ahead = LT_CONF_UNSET_SIZE;
+    clcf->open_file_cache = LT_CONF_UNSET_PTR;
+    clcf->open_file_cache_valid = LT_CONF_UNSET;
+    clcf->open_file_cache_min_uses = LT_CONF_UNSET;
+    clcf->open_file_cache_errors = LT_CONF_UNSET;
+    clcf->open_file_cache_events = LT_CONF_UNSET;
     clcf->tcp_nopush = LT_CONF_UNSET;
     clcf->tcp_nodelay = LT_CONF_UNSET;
     clcf->send_timeout = LT_CONF_UNSET_MSEC;
@@ -654,6 +670,11 @@ lt_http_core_merge_loc_conf(lt_conf_t *cf, void *parent, void *child)
     lt_conf_merge_size_value(conf->sendfile_max_chunk, prev->sendfile_max_chunk,
                              2 * 1024 * 1024);
     lt_conf_merge_size_value(conf->read_ahead, prev->read_ahead, 0);
+    lt_conf_merge_ptr_value(conf->open_file_cache, prev->open_file_cache, NULL);
+    lt_conf_merge_sec_value(conf->open_file_cache_valid, prev->open_file_cache_valid, 60);
+    lt_conf_merge_value(conf->open_file_cache_min_uses, prev->open_file_cache_min_uses, 1);
+    lt_conf_merge_value(conf->open_file_cache_errors, prev->open_file_cache_errors, 0);
+    lt_conf_merge_value(conf->open_file_cache_events, prev->open_file_cache_events, 0);
     lt_conf_merge_value(conf->tcp_nopush, prev->tcp_nopush, 0);
     lt_conf_merge_value(conf->tcp_nodelay, prev->tcp_nodelay, 1);
     lt_conf_merge_size_value(conf->send_lowat, prev->send_lowat, 0);
@@ -1388,6 +1409,77 @@ lt_http_core_client_body_temp_path(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 
     return lt_add_path(cf, &clcf->client_body_temp_path) == LT_OK ? LT_CONF_OK
                                                                  : LT_CONF_ERROR;
+}
+
+
+/* open_file_cache off | max=N [inactive=time]: one cache per directive, shared by
+ * the levels that inherit it */
+static char *
+lt_http_core_open_file_cache(lt_conf_t *cf, lt_command_t *cmd, void *conf)
+{
+    size_t                    i;
+    int64_t                   max;
+    time_t                    inactive;
+    lt_str_t                 *value, s;
+    lt_http_core_loc_conf_t  *clcf = conf;
+
+    if (clcf->open_file_cache != LT_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    max = 0;
+    inactive = 60;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (lt_strncmp(value[i].data, "max=", 4) == 0) {
+            s.data = value[i].data + 4;
+            s.len = value[i].len - 4;
+
+            max = lt_atoi(s.data, s.len);
+            if (max <= 0 || max > INT_MAX) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (lt_strncmp(value[i].data, "inactive=", 9) == 0) {
+            s.data = value[i].data + 9;
+            s.len = value[i].len - 9;
+
+            inactive = lt_parse_time(&s, 1);
+            if (inactive == (time_t) LT_ERROR) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (lt_str_eq(&value[i], "off") && cf->args->nelts == 2) {
+            clcf->open_file_cache = NULL;
+            return LT_CONF_OK;
+        }
+
+        goto invalid;
+    }
+
+    if (max == 0) {
+        lt_conf_log_error(LT_LOG_EMERG, cf, 0, "\"open_file_cache\" must have the \"max\" "
+                          "parameter");
+        return LT_CONF_ERROR;
+    }
+
+    clcf->open_file_cache = lt_open_file_cache_init(cf->pool, (unsigned) max, inactive);
+
+    return clcf->open_file_cache ? LT_CONF_OK : LT_CONF_ERROR;
+
+invalid:
+
+    lt_conf_log_error(LT_LOG_EMERG, cf, 0, "invalid value \"%s\" in \"%s\" directive",
+                      value[i].data, cmd->name);
+    return LT_CONF_ERROR;
 }
 
 

@@ -267,6 +267,11 @@ struct lt_http_core_loc_conf_s {
     size_t                    sendfile_max_chunk;
     lt_bufs_t                 output_buffers;   /* the copy filter's */
     size_t                    read_ahead;
+    lt_open_file_cache_t     *open_file_cache;      /* NULL: off */
+    time_t                    open_file_cache_valid;
+    int                       open_file_cache_min_uses;
+    int                       open_file_cache_errors;
+    int                       open_file_cache_events;
     lt_http_complex_value_t  *limit_rate;
     lt_http_complex_value_t  *limit_rate_after;
 
@@ -362,6 +367,15 @@ int lt_http_core_find_location(lt_http_request_t *r);
  * postconfiguration); handlers of one phase run in the reverse order of
  * registration */
 int lt_http_add_phase_handler(lt_conf_t *cf, unsigned phase, lt_http_handler_pt h);
+
+/* lt_http_open_file_info: of's cache settings (open_file_cache_valid, _min_uses,
+ * _errors, read_ahead) for r's location; the rest zeroed */
+void lt_http_open_file_info(lt_http_request_t *r, lt_open_file_info_t *of,
+    unsigned test_only);
+
+/* lt_http_stat: stat() of path (NUL-terminated) through the location's open file
+ * cache; 0, or -1 with errno set */
+int lt_http_stat(lt_http_request_t *r, const lt_str_t *path, struct stat *st);
 
 /* lt_http_set_connection_log: the error_log of a level for c's messages: the
  * default server's while a request header is read, then the chosen server's,

@@ -931,9 +931,11 @@ lt_http_try_files_handler(lt_http_request_t *r)
             if (p == NULL) {
                 return LT_HTTP_INTERNAL_SERVER_ERROR;
             }
+
+            path.len = p - path.data;
         }
 
-        if (stat((char *) path.data, &st) == -1) {
+        if (lt_http_stat(r, &path, &st) == -1) {
             continue;
         }
 
@@ -976,6 +978,44 @@ lt_http_core_postconfiguration(lt_conf_t *cf)
     }
 
     return lt_http_add_phase_handler(cf, LT_HTTP_PRECONTENT_PHASE, lt_http_try_files_handler);
+}
+
+
+void
+lt_http_open_file_info(lt_http_request_t *r, lt_open_file_info_t *of, unsigned test_only)
+{
+    lt_http_core_loc_conf_t  *clcf;
+
+    clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+    lt_memzero(of, sizeof(lt_open_file_info_t));
+
+    of->valid = clcf->open_file_cache_valid;
+    of->min_uses = (unsigned) clcf->open_file_cache_min_uses;
+    of->errors = clcf->open_file_cache_errors ? 1 : 0;
+    of->read_ahead = clcf->read_ahead;
+    of->test_only = test_only;
+}
+
+
+int
+lt_http_stat(lt_http_request_t *r, const lt_str_t *path, struct stat *st)
+{
+    lt_open_file_info_t       of;
+    lt_http_core_loc_conf_t  *clcf;
+
+    clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+    lt_http_open_file_info(r, &of, 1);
+
+    if (lt_open_cached_file(clcf->open_file_cache, path, &of, r->pool) != LT_OK) {
+        errno = of.err ? of.err : ENOMEM;
+        return -1;
+    }
+
+    *st = of.st;
+
+    return 0;
 }
 
 

@@ -111,7 +111,7 @@ lt_http_index_try(lt_http_request_t *r, lt_str_t *name, lt_str_t *uri, int *dir_
 
     path.len = last - path.data;
 
-    if (stat((char *) path.data, &st) == -1) {
+    if (lt_http_stat(r, &path, &st) == -1) {
         err = errno;
 
         if (err == ENOTDIR || err == EACCES) {

@@ -59,81 +59,66 @@ lt_http_static_redirect(lt_http_request_t *r)
 }
 
 
-/* lt_http_static_open: the file and its stat; an HTTP status on failure */
+/* lt_http_static_open: the file (from the open file cache when there is one);
+ * an HTTP status on failure */
 static int
-lt_http_static_open(lt_http_request_t *r, lt_str_t *path, int *fdp, struct stat *st)
+lt_http_static_open(lt_http_request_t *r, lt_str_t *path, lt_open_file_info_t *of)
 {
-    int                       fd, err, rc;
+    int                       rc;
     unsigned                  level;
     lt_http_core_loc_conf_t  *clcf;
 
-    fd = open((char *) path->data, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-    if (fd == -1) {
-        err = errno;
-
-        switch (err) {
-
-        case ENOENT:
-        case ENOTDIR:
-        case ENAMETOOLONG:
-            level = LT_LOG_ERR;
-            rc = LT_HTTP_NOT_FOUND;
-            break;
-
-        case EACCES:
-        case ELOOP:
-            level = LT_LOG_ERR;
-            rc = LT_HTTP_FORBIDDEN;
-            break;
-
-        default:
-            level = LT_LOG_CRIT;
-            rc = LT_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
-
-        if (rc != LT_HTTP_NOT_FOUND || clcf->log_not_found) {
-            lt_log_error(level, r->connection->log, err, "open() \"%s\" failed", path->data);
-        }
-
-        return rc;
-    }
-
-    if (fstat(fd, st) == -1) {
-        lt_log_error(LT_LOG_CRIT, r->connection->log, errno, "fstat() \"%s\" failed",
-                     path->data);
-        close(fd);
-        return LT_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
     clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
 
-    if (clcf->read_ahead && S_ISREG(st->st_mode)) {
-        /* as nginx on Linux: any "read_ahead" size asks for sequential read-ahead */
-        (void) posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    lt_http_open_file_info(r, of, 0);
+
+    if (lt_open_cached_file(clcf->open_file_cache, path, of, r->pool) == LT_OK) {
+        return LT_OK;
     }
 
-    *fdp = fd;
+    switch (of->err) {
 
-    return LT_OK;
+    case 0:
+        return LT_HTTP_INTERNAL_SERVER_ERROR;
+
+    case ENOENT:
+    case ENOTDIR:
+    case ENAMETOOLONG:
+        level = LT_LOG_ERR;
+        rc = LT_HTTP_NOT_FOUND;
+        break;
+
+    case EACCES:
+    case ELOOP:
+        level = LT_LOG_ERR;
+        rc = LT_HTTP_FORBIDDEN;
+        break;
+
+    default:
+        level = LT_LOG_CRIT;
+        rc = LT_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (rc != LT_HTTP_NOT_FOUND || clcf->log_not_found) {
+        lt_log_error(level, r->connection->log, of->err, "%s \"%s\" failed", of->failed,
+                     path->data);
+    }
+
+    return rc;
 }
 
 
 static int
 lt_http_static_handler(lt_http_request_t *r)
 {
-    int                       fd, rc;
+    int                       rc;
     u_char                   *last;
     size_t                    root;
     lt_str_t                  path;
     lt_buf_t                 *b;
     lt_chain_t                out;
     lt_file_t                *file;
-    struct stat               st;
-    lt_pool_cleanup_t        *cln;
-    lt_pool_cleanup_file_t   *clnf;
+    lt_open_file_info_t       of;
 
     if (!(r->method & (LT_HTTP_GET | LT_HTTP_HEAD | LT_HTTP_POST))) {
         return LT_HTTP_NOT_ALLOWED;
@@ -150,37 +135,28 @@ lt_http_static_handler(lt_http_request_t *r)
 
     path.len = last - path.data;
 
-    rc = lt_http_static_open(r, &path, &fd, &st);
+    /* (the descriptor belongs to the open file cache or to the request's pool) */
+    rc = lt_http_static_open(r, &path, &of);
     if (rc != LT_OK) {
         return rc;
     }
 
-    if (S_ISDIR(st.st_mode)) {
-        close(fd);
+    if (S_ISDIR(of.st.st_mode)) {
         return lt_http_static_redirect(r);
     }
 
-    if (!S_ISREG(st.st_mode)) {
+    if (!S_ISREG(of.st.st_mode)) {
         lt_log_error(LT_LOG_CRIT, r->connection->log, 0, "\"%s\" is not a regular file",
                      path.data);
-        close(fd);
         return LT_HTTP_NOT_FOUND;
     }
 
-    cln = lt_pool_cleanup_add(r->pool, sizeof(lt_pool_cleanup_file_t));
     file = lt_pcalloc(r->pool, sizeof(lt_file_t));
     b = lt_calloc_buf(r->pool);
 
-    if (cln == NULL || file == NULL || b == NULL) {
-        close(fd);
+    if (file == NULL || b == NULL) {
         return LT_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    clnf = cln->data;
-    clnf->fd = fd;
-    clnf->name = path.data;
-    clnf->log = r->pool->log;
-    cln->handler = lt_pool_cleanup_file;
 
     if (r->method == LT_HTTP_POST) {
         return LT_HTTP_NOT_ALLOWED;
@@ -194,8 +170,8 @@ lt_http_static_handler(lt_http_request_t *r)
     r->connection->log->action = "sending response to client";
 
     r->headers_out.status = LT_HTTP_OK;
-    r->headers_out.content_length_n = st.st_size;
-    r->headers_out.last_modified_time = st.st_mtime;
+    r->headers_out.content_length_n = of.st.st_size;
+    r->headers_out.last_modified_time = of.st.st_mtime;
 
     if (lt_http_set_etag(r) != LT_OK || lt_http_set_content_type(r) != LT_OK) {
         return LT_HTTP_INTERNAL_SERVER_ERROR;
@@ -203,18 +179,18 @@ lt_http_static_handler(lt_http_request_t *r)
 
     r->allow_ranges = 1;
 
-    file->fd = fd;
+    file->fd = of.fd;
     file->name = path;
     file->log = r->connection->log;
-    file->info = st;
+    file->info = of.st;
 
     b->file = file;
     b->file_pos = 0;
-    b->file_last = st.st_size;
-    b->in_file = st.st_size ? 1 : 0;
+    b->file_last = of.st.st_size;
+    b->in_file = of.st.st_size ? 1 : 0;
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;
-    b->sync = (st.st_size == 0) ? 1 : 0;
+    b->sync = (of.st.st_size == 0) ? 1 : 0;
 
     rc = lt_http_send_header(r);
 
