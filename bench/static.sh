@@ -3,6 +3,7 @@
 # (when installed) in the same run, one worker each, same configuration.
 #
 #   bench/static.sh [SECONDS] [CONNECTIONS] [ROUNDS]
+#   OPEN_FILE_CACHE=1 bench/static.sh ...   (both servers with "open_file_cache max=1000")
 #
 # Prints requests per second (wrk) and the CPU time per request of the worker
 # (user+system from /proc, so the figure does not depend on the load generator)
@@ -29,7 +30,8 @@ port_l=18181
 port_n=18182
 
 conf() {   # conf NAME PORT
-    local log="access_log off;"
+    local log="access_log off;" ofc=""
+    if [ "${OPEN_FILE_CACHE:-0}" = 1 ]; then ofc="open_file_cache max=1000;"; fi
     if [ "$1" = lintel ] && ! "$lintel" -V 2>&1 | grep -q ' http_log'; then
         log=""      # a build without access logs has none to turn off
     fi
@@ -45,6 +47,7 @@ http {
     tcp_nopush on;
     keepalive_requests 100000;
     default_type text/plain;
+    $ofc
     server {
         listen 127.0.0.1:$2 reuseport;
         location / { root $dir/html; }
@@ -94,7 +97,7 @@ run() {  # run NAME PORT
 wrk -t1 -c10 -d1s "http://127.0.0.1:$port_l/small.txt" >/dev/null
 [ -n "$nginx" ] && wrk -t1 -c10 -d1s "http://127.0.0.1:$port_n/small.txt" >/dev/null
 
-echo "100-byte static file, keep-alive, $conns connections, ${secs}s x $rounds rounds, 1 worker"
+echo "100-byte static file, keep-alive, $conns connections, ${secs}s x $rounds rounds, 1 worker${OPEN_FILE_CACHE:+, open_file_cache}"
 for i in $(seq "$rounds"); do
     run lintel $port_l
     [ -n "$nginx" ] && run nginx $port_n
