@@ -167,7 +167,8 @@ typedef struct {
 typedef struct {
     lt_http_listen_opt_t      opt;
     unsigned                  protocols_set:1;
-    lt_array_t                servers;      /* lt_http_core_srv_conf_t * */
+    lt_array_t                servers;      /* lt_http_core_srv_conf_t *, in order */
+    lt_http_core_srv_conf_t  *default_server;   /* marked "default_server", or NULL */
 } lt_http_conf_addr_t;
 
 typedef struct {

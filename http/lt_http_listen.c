@@ -112,17 +112,8 @@ lt_http_add_addresses(lt_conf_t *cf, lt_http_core_srv_conf_t *cscf,
 
             addr[i].opt.default_server = 1;
 
-            /* the default server is the first of the list */
-            {
-                lt_http_core_srv_conf_t  **s = addr[i].servers.elts;
-                size_t                     j;
-
-                for (j = addr[i].servers.nelts - 1; j > 0; j--) {
-                    s[j] = s[j - 1];
-                }
-
-                s[0] = cscf;
-            }
+            /* the servers keep their order (regex names are tried in it) */
+            addr[i].default_server = cscf;
         }
 
         if (lsopt->ssl) {
@@ -139,6 +130,7 @@ lt_http_add_addresses(lt_conf_t *cf, lt_http_core_srv_conf_t *cscf,
 
     addr->opt = *lsopt;
     addr->protocols_set = 0;
+    addr->default_server = lsopt->default_server ? cscf : NULL;
 
     if (lt_array_init(&addr->servers, cf->temp_pool, 2, sizeof(lt_http_core_srv_conf_t *))
         != LT_OK)
@@ -325,8 +317,8 @@ lt_http_init_addr_conf(lt_conf_t *cf, lt_http_conf_addr_t *addr, lt_http_addr_co
 
     cscfp = addr->servers.elts;
 
-    /* the first server (or the one marked default_server) is the default */
-    conf->default_server = cscfp[0];
+    /* the one marked default_server, else the first */
+    conf->default_server = addr->default_server ? addr->default_server : cscfp[0];
     conf->ssl = addr->opt.ssl;
     conf->http2 = addr->opt.http2;
     conf->proxy_protocol = addr->opt.proxy_protocol;
@@ -350,7 +342,8 @@ lt_http_add_listening(lt_conf_t *cf, lt_http_conf_addr_t *addr)
     ls->addr_ntop = 1;
     ls->handler = lt_http_init_connection;
 
-    cscf = ((lt_http_core_srv_conf_t **) addr->servers.elts)[0];
+    cscf = addr->default_server ? addr->default_server
+                                : ((lt_http_core_srv_conf_t **) addr->servers.elts)[0];
     ls->pool_size = cscf->connection_pool_size;
 
     ls->logp = &cf->cycle->new_log;

@@ -13,7 +13,7 @@ use IO::Socket::UNIX;
 use Lintel::Test;
 use Lintel::HTTP;
 
-my $t = Lintel::Test->new()->has(qw/http/)->plan(24);
+my $t = Lintel::Test->new()->has(qw/http/)->plan(27);
 my $dir = $t->testdir();
 
 for my $s (qw/default exact wildhead wildtail regex dotted other6 unix second bindaddr/) {
@@ -60,12 +60,12 @@ http {
 
     server {
         listen 127.0.0.1:%%PORT_8081%%;
-        server_name first;
+        server_name first ~^re first-or-second;
         root $dir/default;
     }
     server {
         listen 127.0.0.1:%%PORT_8081%% default_server;
-        server_name second;
+        server_name second ~^reg first-or-second;
         root $dir/second;
     }
 
@@ -126,6 +126,12 @@ is(http_body($r), "default\n", 'HTTP/1.0 without Host: default server');
 
 is(who('nomatch', port => 8081), 'second', 'default_server flag');
 is(who('first', port => 8081), 'default', 'name match before default_server');
+is(who('regex', port => 8081), 'default',
+	'regex names in configuration order, whichever server is the default');
+is(who('first-or-second', port => 8081), 'default',
+	'a name of two servers: the first one written, not the default_server');
+like($t->read_file('error.log'), qr/\[warn\].*conflicting server name "first-or-second"/,
+	'the conflicting name is logged');
 
 # a wildcard listen and a specific address on the same port
 
