@@ -161,6 +161,129 @@ lt_create_full_path(u_char *dir, mode_t access)
 }
 
 
+/* lt_temp_file_name: path/levels/number into name (room for all of it) */
+static void
+lt_temp_file_name(u_char *name, lt_path_t *path, uint32_t number)
+{
+    u_char  *p, *digits;
+    size_t   n, from;
+
+    p = lt_cpymem(name, path->name.data, path->name.len);
+
+    /* the digits first, at their final place, for the levels to copy */
+    digits = p + path->len + 1;
+    snprintf((char *) digits, 11, "%010u", (unsigned) number);
+
+    from = 10;
+
+    for (n = 0; n < 3 && path->level[n]; n++) {
+        from -= path->level[n];
+        *p++ = '/';
+        p = lt_cpymem(p, digits + from, path->level[n]);
+    }
+
+    *p = '/';
+}
+
+
+/* lt_temp_file_dirs: creates the level directories of name */
+static int
+lt_temp_file_dirs(u_char *name, lt_path_t *path)
+{
+    u_char  *p;
+    size_t   n;
+
+    p = name + path->name.len;
+
+    for (n = 0; n < 3 && path->level[n]; n++) {
+        p += 1 + path->level[n];
+        *p = '\0';
+
+        if (mkdir((char *) name, 0700) == -1 && errno != EEXIST) {
+            *p = '/';
+            return LT_ERROR;
+        }
+
+        *p = '/';
+    }
+
+    return LT_OK;
+}
+
+
+int
+lt_create_temp_file(lt_file_t *file, lt_path_t *path, lt_pool_t *pool,
+    unsigned persistent, unsigned clean, unsigned group_access)
+{
+    int                       fd, err, tries;
+    u_char                   *name;
+    size_t                    len;
+    lt_pool_cleanup_t        *cln;
+    lt_pool_cleanup_file_t   *clnf;
+    static uint32_t           lt_temp_number;
+
+    cln = lt_pool_cleanup_add(pool, sizeof(lt_pool_cleanup_file_t));
+    len = path->name.len + path->len + 1 + 10 + 1;
+    name = lt_pnalloc(pool, len);
+
+    if (cln == NULL || name == NULL) {
+        return LT_ERROR;
+    }
+
+    if (lt_temp_number == 0) {
+        lt_temp_number = (uint32_t) lt_random() ^ ((uint32_t) lt_pid << 16);
+    }
+
+    fd = -1;
+    err = 0;
+
+    for (tries = 0; tries < 100; tries++) {
+        lt_temp_file_name(name, path, ++lt_temp_number);
+
+        fd = open((char *) name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
+                  group_access ? 0660 : 0600);
+
+        if (fd != -1) {
+            break;
+        }
+
+        err = errno;
+
+        if (err == ENOENT && path->level[0] && lt_temp_file_dirs(name, path) == LT_OK) {
+            lt_temp_number--;       /* the same name again, now that its directory is */
+            continue;
+        }
+
+        if (err != EEXIST) {
+            break;
+        }
+    }
+
+    if (fd == -1) {
+        lt_log_error(LT_LOG_CRIT, file->log ? file->log : pool->log, err,
+                     "open() \"%s\" failed", name);
+        return LT_ERROR;
+    }
+
+    if (!persistent) {
+        /* nobody needs its name: it vanishes with its last descriptor */
+        (void) unlink((char *) name);
+    }
+
+    file->fd = fd;
+    file->name.data = name;
+    file->name.len = strlen((char *) name);
+
+    clnf = cln->data;
+    clnf->fd = fd;
+    clnf->name = name;
+    clnf->log = pool->log;
+    cln->handler = (clean && persistent) ? lt_pool_delete_file : lt_pool_cleanup_file;
+
+    return LT_OK;
+}
+
+
 int
 lt_create_paths(lt_cycle_t *cycle, uid_t user)
 {

@@ -37,6 +37,16 @@ int lt_read_whole_file(lt_pool_t *pool, const char *path, lt_str_t *out);
 ssize_t lt_read_file(lt_file_t *file, u_char *buf, size_t size, off_t offset);
 ssize_t lt_write_file(lt_file_t *file, u_char *buf, size_t size, off_t offset);
 
+/*
+ * lt_create_temp_file: a new file in path, below its levels ("1 2": the last digit
+ * of the 10-digit name, then the two before it, make the directories, created as
+ * needed), open for reading and writing, closed (and with clean, removed) when pool
+ * goes. Unless persistent it has no name from the start: it vanishes with its
+ * descriptor. LT_OK, or LT_ERROR (logged).
+ */
+int lt_create_temp_file(lt_file_t *file, lt_path_t *path, lt_pool_t *pool,
+    unsigned persistent, unsigned clean, unsigned group_access);
+
 /* lt_create_full_path: creates the directories of path below its existing part */
 int lt_create_full_path(u_char *dir, mode_t access);
 

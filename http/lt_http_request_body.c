@@ -79,75 +79,26 @@ lt_http_send_continue(lt_http_request_t *r)
 static int
 lt_http_body_temp_file(lt_http_request_t *r, lt_http_request_body_t *rb)
 {
-    int                       fd, tries;
-    u_char                   *name;
-    size_t                    len;
     lt_file_t                *tf;
-    lt_pool_cleanup_t        *cln;
-    lt_pool_cleanup_file_t   *clnf;
     lt_http_core_loc_conf_t  *clcf;
-    static uint32_t           lt_http_temp_number;
 
     clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
 
     tf = lt_pcalloc(r->pool, sizeof(lt_file_t));
-    cln = lt_pool_cleanup_add(r->pool, sizeof(lt_pool_cleanup_file_t));
-    if (tf == NULL || cln == NULL) {
+    if (tf == NULL) {
         return LT_ERROR;
     }
 
-    len = clcf->client_body_temp_path->name.len + 1 + 10 + 1;
-
-    name = lt_pnalloc(r->pool, len);
-    if (name == NULL) {
-        return LT_ERROR;
-    }
-
-    if (lt_http_temp_number == 0) {
-        lt_http_temp_number = (uint32_t) lt_random() ^ ((uint32_t) lt_pid << 16);
-    }
-
-    for (tries = 0; tries < 100; tries++) {
-        snprintf((char *) name, len, "%.*s/%010u",
-                 (int) clcf->client_body_temp_path->name.len,
-                 clcf->client_body_temp_path->name.data,
-                 (unsigned) (++lt_http_temp_number % 4294967295u));
-
-        fd = open((char *) name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC,
-                  r->request_body_file_group_access ? 0660 : 0600);
-
-        if (fd != -1) {
-            break;
-        }
-
-        if (errno != EEXIST) {
-            lt_log_error(LT_LOG_CRIT, r->connection->log, errno, "open() \"%s\" failed",
-                         name);
-            return LT_ERROR;
-        }
-    }
-
-    if (fd == -1) {
-        lt_log_error(LT_LOG_CRIT, r->connection->log, EEXIST, "open() \"%s\" failed", name);
-        return LT_ERROR;
-    }
-
-    if (!r->request_body_in_persistent_file) {
-        /* nobody needs its name: it vanishes with its last descriptor */
-        (void) unlink((char *) name);
-    }
-
-    tf->fd = fd;
-    tf->name.data = name;
-    tf->name.len = strlen((char *) name);
     tf->log = r->connection->log;
 
-    clnf = cln->data;
-    clnf->fd = fd;
-    clnf->name = name;
-    clnf->log = r->pool->log;
-    cln->handler = r->request_body_in_clean_file ? lt_pool_delete_file
-                                                 : lt_pool_cleanup_file;
+    if (lt_create_temp_file(tf, clcf->client_body_temp_path, r->pool,
+                            r->request_body_in_persistent_file,
+                            r->request_body_in_clean_file,
+                            r->request_body_file_group_access)
+        != LT_OK)
+    {
+        return LT_ERROR;
+    }
 
     rb->temp_file = tf;
 
