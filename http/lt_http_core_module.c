@@ -44,6 +44,12 @@ static const lt_conf_enum_t  lt_http_core_if_modified_since[] = {
     lt_conf_enum_end
 };
 
+static const lt_conf_enum_t  lt_http_core_satisfy[] = {
+    { lt_string("all"), LT_HTTP_SATISFY_ALL },
+    { lt_string("any"), LT_HTTP_SATISFY_ANY },
+    lt_conf_enum_end
+};
+
 static const lt_conf_enum_t  lt_http_core_server_tokens[] = {
     { lt_string("off"), LT_HTTP_SERVER_TOKENS_OFF },
     { lt_string("on"), LT_HTTP_SERVER_TOKENS_ON },
@@ -221,6 +227,9 @@ static lt_command_t  lt_http_core_commands[] = {
       offsetof(lt_http_core_loc_conf_t, keepalive_disable), lt_http_core_keepalive_disable },
 
     { "internal", LT_CTX_LOCATION, 0, 0, lt_http_core_internal, LT_LOC_CONF, 0, NULL },
+
+    { "satisfy", LT_HTTP_LOC, 1, 1, lt_conf_set_enum_slot, LT_LOC_CONF,
+      offsetof(lt_http_core_loc_conf_t, satisfy), lt_http_core_satisfy },
 
     { "lingering_close", LT_HTTP_LOC, 1, 1, lt_conf_set_enum_slot, LT_LOC_CONF,
       offsetof(lt_http_core_loc_conf_t, lingering_close), lt_http_core_lingering_close },
@@ -510,6 +519,7 @@ lt_http_core_create_loc_conf(lt_conf_t *cf)
     clcf->etag = LT_CONF_UNSET;
     clcf->server_tokens = LT_CONF_UNSET_UINT;
     clcf->if_modified_since = LT_CONF_UNSET_UINT;
+    clcf->satisfy = LT_CONF_UNSET_UINT;
     clcf->max_ranges = LT_CONF_UNSET_UINT;
     clcf->types_hash.elts = NULL;
     clcf->error_pages = LT_CONF_UNSET_PTR;
@@ -699,6 +709,7 @@ lt_http_core_merge_loc_conf(lt_conf_t *cf, void *parent, void *child)
                              LT_HTTP_SERVER_TOKENS_ON);
     lt_conf_merge_uint_value(conf->if_modified_since, prev->if_modified_since,
                              LT_HTTP_IMS_EXACT);
+    lt_conf_merge_uint_value(conf->satisfy, prev->satisfy, LT_HTTP_SATISFY_ALL);
     lt_conf_merge_uint_value(conf->max_ranges, prev->max_ranges, UINT_MAX);
 
     if (conf->client_body_temp_path == LT_CONF_UNSET_PTR) {

@@ -288,6 +288,7 @@ struct lt_http_core_loc_conf_s {
     unsigned                  keepalive_disable;
     unsigned                  lingering_close;
     unsigned                  if_modified_since;
+    unsigned                  satisfy;
     unsigned                  max_ranges;
     unsigned                  client_body_in_file_only;
     unsigned                  server_tokens;
@@ -336,6 +337,10 @@ typedef struct {
 #define LT_HTTP_SERVER_TOKENS_BUILD  2
 
 /* if_modified_since */
+/* satisfy */
+#define LT_HTTP_SATISFY_ALL  0
+#define LT_HTTP_SATISFY_ANY  1
+
 #define LT_HTTP_IMS_OFF     0
 #define LT_HTTP_IMS_EXACT   1
 #define LT_HTTP_IMS_BEFORE  2

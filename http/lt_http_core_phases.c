@@ -242,7 +242,8 @@ lt_http_core_post_rewrite_phase(lt_http_request_t *r, lt_http_phase_handler_t *p
 int
 lt_http_core_access_phase(lt_http_request_t *r, lt_http_phase_handler_t *ph)
 {
-    int  rc;
+    int                       rc;
+    lt_http_core_loc_conf_t  *clcf;
 
     if (r != r->main) {
         r->phase_handler = (int) ph->next;
@@ -251,14 +252,46 @@ lt_http_core_access_phase(lt_http_request_t *r, lt_http_phase_handler_t *ph)
 
     rc = ph->handler(r);
 
-    if (rc == LT_DECLINED || rc == LT_OK) {
-        /* every access module must agree ("satisfy all", the default) */
+    if (rc == LT_DECLINED) {
         r->phase_handler++;
         return LT_AGAIN;
     }
 
     if (rc == LT_AGAIN || rc == LT_DONE) {
         return LT_OK;
+    }
+
+    clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+    if (clcf->satisfy == LT_HTTP_SATISFY_ALL) {
+        /* every access module must agree */
+        if (rc == LT_OK) {
+            r->phase_handler++;
+            return LT_AGAIN;
+        }
+
+    } else {
+        /* one that grants is enough: the others are skipped; a refusal waits
+         * for the end of the phase (POST_ACCESS), in case another grants */
+        if (rc == LT_OK) {
+            r->access_code = 0;
+
+            if (r->headers_out.www_authenticate) {
+                r->headers_out.www_authenticate->hash = 0;
+            }
+
+            r->phase_handler = (int) ph->next;
+            return LT_AGAIN;
+        }
+
+        if (rc == LT_HTTP_FORBIDDEN || rc == LT_HTTP_UNAUTHORIZED) {
+            if (r->access_code != LT_HTTP_UNAUTHORIZED) {
+                r->access_code = (unsigned) rc;
+            }
+
+            r->phase_handler++;
+            return LT_AGAIN;
+        }
     }
 
     lt_http_finalize_request(r, rc);
