@@ -513,6 +513,23 @@ lt_sprint_uint(u_char *buf, uint64_t n)
 
 
 u_char *
+lt_sprint_hex(u_char *buf, uint64_t n)
+{
+    u_char               tmp[16], *p;
+    static const u_char  hex[] = "0123456789abcdef";
+
+    p = tmp + sizeof(tmp);
+
+    do {
+        *--p = hex[n & 0xf];
+        n >>= 4;
+    } while (n);
+
+    return lt_cpymem(buf, p, (tmp + sizeof(tmp)) - p);
+}
+
+
+u_char *
 lt_hex_dump(u_char *dst, const u_char *src, size_t len)
 {
     static const u_char  hex[] = "0123456789abcdef";

@@ -94,6 +94,10 @@ u_char *lt_vslprintf(u_char *buf, u_char *last, const char *fmt, va_list args);
 /* lt_sprint_uint: decimal digits of n at buf; returns the end (no NUL) */
 u_char *lt_sprint_uint(u_char *buf, uint64_t n);
 
+/* lt_sprint_hex: lowercase hex digits of n at buf, no leading zeros; returns the
+ * end (no NUL) */
+u_char *lt_sprint_hex(u_char *buf, uint64_t n);
+
 /* lt_hex_dump: 2 * len lowercase hex digits at dst; returns the end */
 u_char *lt_hex_dump(u_char *dst, const u_char *src, size_t len);
 

@@ -185,7 +185,42 @@ lt_time_update(void)
 void
 lt_gmtime(time_t t, struct tm *tp)
 {
-    gmtime_r(&t, tp);
+    int64_t  days, secs, z, era, doe, yoe, year, doy, mp, month, leap;
+
+    /* gmtime_r() without its locking and time zone work: every Last-Modified and
+     * Expires goes through here. The date from the day number, by eras of 400
+     * years counted from 0000-03-01 (a year then ends with February, so the leap
+     * day is its last) */
+
+    days = (int64_t) t / 86400;
+    secs = (int64_t) t % 86400;
+
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+
+    tp->tm_hour = (int) (secs / 3600);
+    tp->tm_min = (int) (secs / 60 % 60);
+    tp->tm_sec = (int) (secs % 60);
+    tp->tm_wday = (int) ((days % 7 + 11) % 7);          /* 1970-01-01: Thursday */
+
+    z = days + 719468;                                  /* days since 0000-03-01 */
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;                             /* [0, 146096] */
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;    /* [0, 399] */
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);      /* [0, 365], from March 1 */
+    mp = (5 * doy + 2) / 153;                           /* [0, 11], March is 0 */
+    month = mp < 10 ? mp + 3 : mp - 9;                  /* [1, 12] */
+    year = yoe + era * 400 + (month <= 2);
+
+    leap = (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0));
+
+    tp->tm_mday = (int) (doy - (153 * mp + 2) / 5 + 1);
+    tp->tm_mon = (int) (month - 1);
+    tp->tm_year = (int) (year - 1900);
+    tp->tm_yday = (int) (month <= 2 ? doy - 306 : doy + 59 + leap);
+    tp->tm_isdst = 0;
 }
 
 

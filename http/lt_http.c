@@ -33,6 +33,8 @@ lt_http_body_filter_pt    lt_http_top_body_filter;
 lt_http_header_filter_pt  lt_http_next_header[LT_HTTP_FILTER_NSLOTS];
 lt_http_body_filter_pt    lt_http_next_body[LT_HTTP_FILTER_NSLOTS];
 
+size_t  lt_http_max_module;
+
 static lt_http_header_filter_pt  lt_http_slot_header[LT_HTTP_FILTER_NSLOTS];
 static lt_http_body_filter_pt    lt_http_slot_body[LT_HTTP_FILTER_NSLOTS];
 
@@ -45,6 +47,7 @@ lt_http_create_confs(lt_conf_t *cf, lt_http_conf_ctx_t *ctx)
     lt_module_t  *m;
 
     n = lt_count_modules(LT_HTTP_MODULE);
+    lt_http_max_module = n;
 
     ctx->main_conf = lt_pcalloc(cf->pool, n * sizeof(void *));
     ctx->srv_conf = lt_pcalloc(cf->pool, n * sizeof(void *));

@@ -369,6 +369,10 @@ void lt_http_core_run_phases(lt_http_request_t *r);
 /* lt_http_find_location: picks r->loc_conf for r->uri (exact, longest prefix, ^~,
  * regex, nested) */
 int lt_http_core_find_location(lt_http_request_t *r);
+/* lt_http_max_module: the number of HTTP modules (the size of r->ctx and of the
+ * conf arrays), known once the http{} block is read */
+extern size_t  lt_http_max_module;
+
 /* lt_http_add_phase_handler: registers h in a phase (a module's
  * postconfiguration); handlers of one phase run in the reverse order of
  * registration */

@@ -506,7 +506,7 @@ lt_http_update_location_config(lt_http_request_t *r)
 static void
 lt_http_clear_context(lt_http_request_t *r)
 {
-    lt_memzero(r->ctx, sizeof(void *) * lt_count_modules(LT_HTTP_MODULE));
+    lt_memzero(r->ctx, sizeof(void *) * lt_http_max_module);
 }
 
 
@@ -678,6 +678,7 @@ lt_http_set_content_type(lt_http_request_t *r)
 int
 lt_http_set_etag(lt_http_request_t *r)
 {
+    u_char                   *p;
     lt_table_elt_t           *etag;
     lt_http_core_loc_conf_t  *clcf;
 
@@ -702,10 +703,15 @@ lt_http_set_etag(lt_http_request_t *r)
         return LT_ERROR;
     }
 
-    etag->value.len = (size_t) snprintf((char *) etag->value.data, 2 * 16 + 4,
-                                        "\"%llx-%llx\"",
-                                        (unsigned long long) r->headers_out.last_modified_time,
-                                        (unsigned long long) r->headers_out.content_length_n);
+    /* "mtime-size" in hex, as nginx */
+    p = etag->value.data;
+    *p++ = '"';
+    p = lt_sprint_hex(p, (uint64_t) r->headers_out.last_modified_time);
+    *p++ = '-';
+    p = lt_sprint_hex(p, (uint64_t) r->headers_out.content_length_n);
+    *p++ = '"';
+
+    etag->value.len = p - etag->value.data;
 
     r->headers_out.etag = etag;
 

@@ -77,8 +77,11 @@ void
 lt_http_pool_release(lt_pool_t *pool)
 {
 #if !(LT_DEBUG_POOL)
-    if (lt_http_npools < LT_HTTP_POOL_CACHE && pool->first.next == NULL) {
-        /* keep pools that stayed within their first block: the usual request */
+    if (lt_http_npools < LT_HTTP_POOL_CACHE
+        && (pool->first.next == NULL || pool->first.next->next == NULL))
+    {
+        /* keep pools of one or two blocks, the usual request (a small static
+         * response takes a little over the 4k of request_pool_size) */
         lt_pool_clear(pool);
         lt_http_pool_cache[lt_http_npools++] = pool;
         return;
@@ -377,7 +380,7 @@ lt_http_create_request(lt_connection_t *c)
         goto failed;
     }
 
-    r->ctx = lt_pcalloc(pool, sizeof(void *) * lt_count_modules(LT_HTTP_MODULE));
+    r->ctx = lt_pcalloc(pool, sizeof(void *) * lt_http_max_module);
     if (r->ctx == NULL) {
         goto failed;
     }

@@ -336,6 +336,13 @@ lt_test_copy_print(void)
     p = lt_sprint_uint(buf, UINT64_MAX);
     is_str(buf, p - buf, "18446744073709551615", "sprint_uint UINT64_MAX");
 
+    p = lt_sprint_hex(buf, 0);
+    is_str(buf, p - buf, "0", "sprint_hex 0");
+    p = lt_sprint_hex(buf, 0x6b04527f);
+    is_str(buf, p - buf, "6b04527f", "sprint_hex 0x6b04527f");
+    p = lt_sprint_hex(buf, UINT64_MAX);
+    is_str(buf, p - buf, "ffffffffffffffff", "sprint_hex UINT64_MAX");
+
     p = lt_hex_dump(buf, (u_char *) "\x00\xab\xff\x10", 4);
     is_str(buf, p - buf, "00abff10", "hex_dump");
     ok(lt_hex_dump(buf, buf, 0) == buf, "hex_dump of nothing");
