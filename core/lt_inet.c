@@ -257,7 +257,17 @@ lt_url_split(lt_url_t *u)
     host = u->url.data;
     last = host + u->url.len;
 
-    uri = u->uri_part ? lt_strlchr(host, last, '/') : NULL;
+    uri = NULL;
+
+    if (u->uri_part) {
+        /* the URI part starts at the first "/" or "?" ("host:8080?a=b") */
+        uri = lt_strlchr(host, last, '/');
+        p = lt_strlchr(host, last, '?');
+
+        if (p && (uri == NULL || p < uri)) {
+            uri = p;
+        }
+    }
 
     if (uri) {
         u->uri.data = uri;
@@ -316,13 +326,16 @@ lt_url_split(lt_url_t *u)
     if (port == NULL) {
         u->no_port = 1;
         u->port = u->default_port;
+        u->last_port = u->port;
         return LT_OK;
     }
 
     u->port_text.data = port;
     u->port_text.len = last - port;
 
-    n = lt_atoi(port, last - port);
+    p = u->listen ? lt_strlchr(port, last, '-') : NULL;
+
+    n = lt_atoi(port, (p ? p : last) - port);
 
     if (n < 1 || n > 65535) {
         u->err = "invalid port";
@@ -330,6 +343,19 @@ lt_url_split(lt_url_t *u)
     }
 
     u->port = (in_port_t) n;
+    u->last_port = u->port;
+
+    if (p) {
+        /* a range of ports to listen on */
+        n = lt_atoi(p + 1, last - p - 1);
+
+        if (n < 1 || n > 65535 || n < u->port) {
+            u->err = "invalid port range";
+            return LT_ERROR;
+        }
+
+        u->last_port = (in_port_t) n;
+    }
 
     return LT_OK;
 }

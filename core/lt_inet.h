@@ -23,6 +23,7 @@ typedef struct {
     lt_str_t          uri;          /* what follows the authority ("/x" in "h:1/x") */
 
     in_port_t         port;
+    in_port_t         last_port;    /* output: "8080-8089" (listen only), else port */
     in_port_t         default_port; /* input: used when the url has no port */
     int               family;
 

@@ -200,6 +200,40 @@ invalid:
 }
 
 
+/* lt_http_listen_range: "listen 127.0.0.1:8080-8089": the ports after the
+ * first of the range, each a listen of its own with the same options */
+static int
+lt_http_listen_range(lt_conf_t *cf, lt_http_core_srv_conf_t *cscf, lt_url_t *u,
+    lt_http_listen_opt_t *lsopt)
+{
+    u_char           *text;
+    unsigned          port;
+    struct sockaddr  *sa;
+
+    for (port = (unsigned) u->port + 1; port <= u->last_port; port++) {
+        sa = lt_palloc(cf->pool, lsopt->socklen);
+        text = lt_pnalloc(cf->pool, LT_SOCKADDR_STRLEN);
+
+        if (sa == NULL || text == NULL) {
+            return LT_ERROR;
+        }
+
+        memcpy(sa, lsopt->sockaddr, lsopt->socklen);
+        lt_inet_set_port(sa, (in_port_t) port);
+
+        lsopt->sockaddr = sa;
+        lsopt->addr_text.data = text;
+        lsopt->addr_text.len = lt_sock_ntop(sa, lsopt->socklen, text, LT_SOCKADDR_STRLEN, 1);
+
+        if (lt_http_add_listen(cf, cscf, lsopt) != LT_OK) {
+            return LT_ERROR;
+        }
+    }
+
+    return LT_OK;
+}
+
+
 char *
 lt_http_core_listen(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 {
@@ -256,6 +290,10 @@ lt_http_core_listen(lt_conf_t *cf, lt_command_t *cmd, void *conf)
         }
 
         if (lt_http_add_listen(cf, cscf, &lsopt) != LT_OK) {
+            return LT_CONF_ERROR;
+        }
+
+        if (u.last_port > u.port && lt_http_listen_range(cf, cscf, &u, &lsopt) != LT_OK) {
             return LT_CONF_ERROR;
         }
     }

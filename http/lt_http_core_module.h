@@ -406,6 +406,11 @@ void lt_http_weak_etag(lt_http_request_t *r);
 u_char *lt_http_map_uri_to_path(lt_http_request_t *r, lt_str_t *path, size_t *root_length,
     size_t reserved);
 
+/* lt_http_slash_redirect: sets Location to the URI (escaped) plus "/" and the
+ * arguments; returns 301 (for a directory, or "/dir" of a proxying "/dir/") or
+ * 500 */
+int lt_http_slash_redirect(lt_http_request_t *r);
+
 /* lt_http_send_response: "return CODE [TEXT|URL]" and the like */
 int lt_http_send_response(lt_http_request_t *r, unsigned status, lt_str_t *ct,
     lt_http_complex_value_t *cv);

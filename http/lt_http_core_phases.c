@@ -118,32 +118,24 @@ lt_http_core_rewrite_phase(lt_http_request_t *r, lt_http_phase_handler_t *ph)
 }
 
 
-/* lt_http_auto_redirect: "/dir" of a location "/dir/" that proxies: 301 to "/dir/" */
-static void
-lt_http_auto_redirect(lt_http_request_t *r)
+int
+lt_http_slash_redirect(lt_http_request_t *r)
 {
-    u_char          *p;
+    u_char          *location, *p;
     size_t           len;
     lt_table_elt_t  *h;
 
-    lt_http_clear_location(r);
+    /* the URI was decoded: a space or a quote in it must not go raw into the
+     * header: "/auto%20sp" -> "/auto%20sp/" */
+    len = lt_escape_uri_len(r->uri.data, r->uri.len, LT_ESCAPE_URI) + 1
+          + (r->args.len ? r->args.len + 1 : 0);
 
-    len = r->uri.len + 1 + (r->args.len ? r->args.len + 1 : 0);
-
-    p = lt_pnalloc(r->pool, len);
-    h = lt_list_push(&r->headers_out.headers);
-
-    if (p == NULL || h == NULL) {
-        lt_http_finalize_request(r, LT_HTTP_INTERNAL_SERVER_ERROR);
-        return;
+    location = lt_pnalloc(r->pool, len);
+    if (location == NULL) {
+        return LT_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    h->hash = 1;
-    lt_str_set(&h->key, "Location");
-    h->value.data = p;
-    h->next = NULL;
-
-    p = lt_cpymem(p, r->uri.data, r->uri.len);
+    p = lt_escape_uri(location, r->uri.data, r->uri.len, LT_ESCAPE_URI);
     *p++ = '/';
 
     if (r->args.len) {
@@ -151,10 +143,22 @@ lt_http_auto_redirect(lt_http_request_t *r)
         p = lt_cpymem(p, r->args.data, r->args.len);
     }
 
-    h->value.len = p - h->value.data;
+    lt_http_clear_location(r);
+
+    h = lt_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return LT_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    h->hash = 1;
+    h->next = NULL;
+    lt_str_set(&h->key, "Location");
+    h->value.data = location;
+    h->value.len = p - location;
+
     r->headers_out.location = h;
 
-    lt_http_finalize_request(r, LT_HTTP_MOVED_PERMANENTLY);
+    return LT_HTTP_MOVED_PERMANENTLY;
 }
 
 
@@ -198,7 +202,7 @@ lt_http_core_find_config_phase(lt_http_request_t *r, lt_http_phase_handler_t *ph
     }
 
     if (rc == LT_DONE) {
-        lt_http_auto_redirect(r);
+        lt_http_finalize_request(r, lt_http_slash_redirect(r));
         return LT_OK;
     }
 
@@ -884,7 +888,8 @@ lt_http_send_response(lt_http_request_t *r, unsigned status, lt_str_t *ct,
 
     lt_http_clear_last_modified(r);
     lt_http_clear_etag(r);
-    lt_http_clear_accept_ranges(r);
+
+    /* Accept-Ranges stays: one passed on from an upstream's X-Accel-Redirect */
 
     rc = lt_http_send_header(r);
 

@@ -52,6 +52,31 @@ lt_http_add_location(lt_conf_t *cf, lt_queue_t **locations, lt_http_core_loc_con
 }
 
 
+/* lt_http_location_cmp: byte order with "/" lowest, as nginx: "/a/" sorts
+ * before "/a-a", so the tree finds "/a/" (auto redirect) when "/a" is looked up */
+static int
+lt_http_location_cmp(const u_char *s1, const u_char *s2, size_t n)
+{
+    unsigned  c1, c2;
+
+    for ( ; n; n--, s1++, s2++) {
+        c1 = *s1;
+        c2 = *s2;
+
+        if (c1 == c2) {
+            continue;
+        }
+
+        c1 = (c1 == '/') ? 0 : c1 + 1;
+        c2 = (c2 == '/') ? 0 : c2 + 1;
+
+        return (int) c1 - (int) c2;
+    }
+
+    return 0;
+}
+
+
 /* sort order: static (by name, exact before inclusive of the same name), then
  * regex (configuration order), then named (by name), then noname */
 static int
@@ -103,7 +128,13 @@ lt_http_cmp_locations(const lt_queue_t *one, const lt_queue_t *two)
         return 0;
     }
 
-    rc = lt_strcmp(first->name.data, second->name.data);
+    rc = lt_http_location_cmp(first->name.data, second->name.data,
+                              lt_min(first->name.len, second->name.len));
+
+    if (rc == 0 && first->name.len != second->name.len) {
+        /* a prefix before its extensions */
+        rc = first->name.len < second->name.len ? -1 : 1;
+    }
 
     if (rc == 0 && !first->exact_match && second->exact_match) {
         /* an exact match must be before the same inclusive one */
@@ -446,7 +477,7 @@ lt_http_core_find_static_location(lt_http_request_t *r, lt_http_location_tree_no
 
         n = (len <= node->len) ? len : node->len;
 
-        rc = memcmp(uri, node->name, n);
+        rc = lt_http_location_cmp(uri, node->name, n);
 
         if (rc != 0) {
             node = (rc < 0) ? node->left : node->right;

@@ -23,6 +23,9 @@ typedef struct {
 
 static void lt_http_read_client_request_body_handler(lt_http_request_t *r);
 static int lt_http_do_read_client_request_body(lt_http_request_t *r);
+static int lt_http_do_read_unbuffered(lt_http_request_t *r, unsigned first);
+static int lt_http_body_done(lt_http_request_t *r, lt_http_request_body_t *rb,
+    lt_http_body_ctx_t *ctx);
 static int lt_http_read_discarded_request_body(lt_http_request_t *r);
 static int lt_http_body_ctx(lt_http_request_t *r, lt_http_body_ctx_t **ctx);
 static int lt_http_discard_chunked(lt_http_request_t *r, lt_buf_t *bp);
@@ -311,9 +314,34 @@ lt_http_read_client_request_body(lt_http_request_t *r,
         r->request_length += preread;
     }
 
-    r->read_event_handler = lt_http_read_client_request_body_handler;
     r->write_event_handler = lt_http_request_empty_handler;
     r->reading_body = 1;
+
+    if (r->request_body_no_buffering) {
+        /* the caller takes the body as it comes (proxy_request_buffering off):
+         * what came with the header now, the rest by
+         * lt_http_read_unbuffered_request_body() from its own read handler */
+        r->read_event_handler = lt_http_block_reading;
+
+        rc = lt_http_do_read_unbuffered(r, 1);
+
+        if (rc == LT_DONE) {
+            /* all of it came with the header: buffered after all, as nginx
+             * does ($request_body, client_body_in_file_only) */
+            r->request_body_no_buffering = 0;
+            rc = lt_http_body_done(r, rb, rb->ctx);
+            goto done;
+        }
+
+        if (rc < LT_HTTP_SPECIAL_RESPONSE) {
+            post_handler(r);
+            return LT_OK;
+        }
+
+        goto done;
+    }
+
+    r->read_event_handler = lt_http_read_client_request_body_handler;
 
     rc = lt_http_do_read_client_request_body(r);
 
@@ -527,11 +555,165 @@ lt_http_read_client_request_body_handler(lt_http_request_t *r)
 }
 
 
+/*
+ * Unbuffered reading (r->request_body_no_buffering): the decoded bytes of
+ * rb->buf between pos and last are handed over in rb->bufs (one link, reused);
+ * the taker moves buf->pos to buf->last when it has them, and must not call
+ * again before it has sent them, since the buffer is then reused from its
+ * start. Nothing goes to a temp file: with the buffer full of bytes not yet
+ * taken, reading waits.
+ */
+static int
+lt_http_do_read_unbuffered(lt_http_request_t *r, unsigned first)
+{
+    int                       rc;
+    size_t                    size, take, raw;
+    ssize_t                   n;
+    lt_chain_t               *cl;
+    lt_connection_t          *c;
+    lt_http_body_ctx_t       *ctx;
+    lt_http_request_body_t   *rb;
+    lt_http_core_loc_conf_t  *clcf;
+
+    c = r->connection;
+    rb = r->request_body;
+    ctx = rb->ctx;
+
+    if (!r->reading_body) {
+        return LT_OK;
+    }
+
+    if (rb->buf->pos == rb->buf->last && rb->buf->pos != rb->buf->start) {
+        /* all taken: the raw remainder moves to the start */
+        raw = ctx->raw_last - ctx->raw_pos;
+        memmove(rb->buf->start, ctx->raw_pos, raw);
+
+        rb->buf->pos = rb->buf->start;
+        rb->buf->last = rb->buf->start;
+        ctx->raw_pos = rb->buf->start;
+        ctx->raw_last = rb->buf->start + raw;
+    }
+
+    rc = LT_AGAIN;
+
+    for ( ;; ) {
+
+        if (ctx->raw_last == rb->buf->end) {
+            if (rb->buf->last == rb->buf->start) {
+                /* a chunk header longer than the whole buffer */
+                lt_log_error(LT_LOG_INFO, c->log, 0, "client sent invalid chunked body");
+                return LT_HTTP_BAD_REQUEST;
+            }
+
+            /* full: the taker first */
+            break;
+        }
+
+        size = lt_min((size_t) (rb->buf->end - ctx->raw_last), lt_http_body_want(rb, ctx));
+
+        if (r->header_in->pos < r->header_in->last) {
+            take = lt_min(size, (size_t) (r->header_in->last - r->header_in->pos));
+            memcpy(ctx->raw_last, r->header_in->pos, take);
+            r->header_in->pos += take;
+            n = (ssize_t) take;
+
+        } else {
+            if (!c->read.ready) {
+                break;
+            }
+
+            n = lt_recv(c, ctx->raw_last, size);
+
+            if (n == LT_AGAIN) {
+                break;
+            }
+
+            if (n == 0) {
+                lt_log_error(LT_LOG_INFO, c->log, 0,
+                             "client prematurely closed connection");
+            }
+
+            if (n == 0 || n == LT_ERROR) {
+                c->error = 1;
+                return LT_HTTP_BAD_REQUEST;
+            }
+
+            r->request_length += n;
+        }
+
+        ctx->raw_last += n;
+
+        rc = lt_http_body_decode(r, rb, ctx);
+
+        if (rc == LT_DONE) {
+            break;
+        }
+
+        if (rc != LT_OK) {
+            return rc;
+        }
+
+        rc = LT_AGAIN;
+    }
+
+    if (rc == LT_DONE) {
+        if (c->read.timer_set) {
+            lt_event_del_timer(&c->read);
+        }
+
+        if (first) {
+            /* complete at once: the caller decides */
+            return LT_DONE;
+        }
+
+        rb->buf->last_buf = 1;
+        rb->rest = 0;
+        r->reading_body = 0;
+        r->read_event_handler = lt_http_block_reading;
+    }
+
+    if (rb->buf->pos < rb->buf->last || rc == LT_DONE) {
+        cl = rb->free;
+
+        if (cl == NULL) {
+            cl = lt_alloc_chain_link(r->pool);
+            if (cl == NULL) {
+                return LT_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            rb->free = cl;
+        }
+
+        cl->buf = rb->buf;
+        cl->next = NULL;
+        rb->bufs = cl;
+    }
+
+    if (rc == LT_DONE) {
+        return LT_OK;
+    }
+
+    if (!c->read.ready) {
+        clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+        lt_event_add_timer(&c->read, clcf->client_body_timeout);
+
+    } else if (c->read.timer_set) {
+        lt_event_del_timer(&c->read);
+    }
+
+    return LT_AGAIN;
+}
+
+
 int
 lt_http_read_unbuffered_request_body(lt_http_request_t *r)
 {
-    /* proxy_request_buffering off arrives with the proxy */
-    return LT_HTTP_INTERNAL_SERVER_ERROR;
+    if (r->connection->read.timedout) {
+        r->connection->timedout = 1;
+        return LT_HTTP_REQUEST_TIME_OUT;
+    }
+
+    return lt_http_do_read_unbuffered(r, 0);
 }
 
 

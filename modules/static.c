@@ -15,50 +15,6 @@ lt_module_t  lt_http_static_module = {
 };
 
 
-/* lt_http_static_redirect: "/dir" is a directory: 301 to "/dir/" */
-static int
-lt_http_static_redirect(lt_http_request_t *r)
-{
-    u_char          *location, *p;
-    size_t           len;
-    lt_table_elt_t  *h;
-
-    /* the URI was decoded: a space or a quote in it must not go raw into the header */
-    len = lt_escape_uri_len(r->uri.data, r->uri.len, LT_ESCAPE_URI) + 1
-          + (r->args.len ? r->args.len + 1 : 0);
-
-    location = lt_pnalloc(r->pool, len);
-    if (location == NULL) {
-        return LT_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    p = lt_escape_uri(location, r->uri.data, r->uri.len, LT_ESCAPE_URI);
-    *p++ = '/';
-
-    if (r->args.len) {
-        *p++ = '?';
-        p = lt_cpymem(p, r->args.data, r->args.len);
-    }
-
-    lt_http_clear_location(r);
-
-    h = lt_list_push(&r->headers_out.headers);
-    if (h == NULL) {
-        return LT_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    h->hash = 1;
-    h->next = NULL;
-    lt_str_set(&h->key, "Location");
-    h->value.data = location;
-    h->value.len = p - location;
-
-    r->headers_out.location = h;
-
-    return LT_HTTP_MOVED_PERMANENTLY;
-}
-
-
 /* lt_http_static_open: the file (from the open file cache when there is one);
  * an HTTP status on failure */
 static int
@@ -142,7 +98,7 @@ lt_http_static_handler(lt_http_request_t *r)
     }
 
     if (S_ISDIR(of.st.st_mode)) {
-        return lt_http_static_redirect(r);
+        return lt_http_slash_redirect(r);
     }
 
     if (!S_ISREG(of.st.st_mode)) {
