@@ -313,10 +313,11 @@ lt_times_digits(const u_char **pp, const u_char *end, int n)
 time_t
 lt_parse_http_time(const u_char *value, size_t len)
 {
-    const u_char  *p, *end;
-    int            day, month, year, hour, min, sec;
-    struct tm      tm;
-    time_t         t;
+    const u_char   *p, *end;
+    int             day, month, year, hour, min, sec, leap;
+    int64_t         y, era, yoe, doy, doe, days;
+    time_t          t;
+    static const int  mdays[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 
     p = value;
     end = value + len;
@@ -425,15 +426,22 @@ lt_parse_http_time(const u_char *value, size_t len)
         return -1;
     }
 
-    lt_memzero(&tm, sizeof(tm));
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = min;
-    tm.tm_sec = sec == 60 ? 59 : sec;
+    leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 
-    t = timegm(&tm);
+    if (day < 1 || day > mdays[month] + (month == 1 && leap)) {
+        return -1;
+    }
+
+    /* days since 1970-01-01 by arithmetic (the inverse of lt_gmtime): years
+     * counted from March, so the leap day is the last of its year */
+    y = year - (month < 2);
+    era = y / 400;
+    yoe = y - era * 400;
+    doy = (153 * (month + (month > 1 ? -2 : 10)) + 2) / 5 + day - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    days = era * 146097 + doe - 719468;
+
+    t = (time_t) (days * 86400 + hour * 3600 + min * 60 + (sec == 60 ? 59 : sec));
 
     return t;
 }

@@ -67,5 +67,47 @@ main(void)
     p = lt_http_time(buf, 951782400 + 86399);
     is_str(buf, p - buf, "Tue, 29 Feb 2000 23:59:59 GMT", "lt_http_time: a leap day");
 
+    /* lt_parse_http_time: the three formats, against timegm, every day
+     * (at a moving time of day) from 1970 to 2400 */
+    bad = 0;
+    n = 0;
+
+    for (t = 0; t < 13569465600LL; t += 86400 + 53, n++) {
+        struct tm   tm;
+        time_t      tt = (time_t) t;
+        size_t      len;
+        const char *fmt[3] = { "%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT",
+                               "%a %b %e %H:%M:%S %Y" };
+
+        gmtime_r(&tt, &tm);
+
+        for (int f = 0; f < 3; f++) {
+            if (f == 1 && (tm.tm_year < 70 || tm.tm_year > 169)) {
+                continue;   /* two-digit years: 1970-2069 */
+            }
+
+            len = strftime((char *) buf, sizeof(buf), fmt[f], &tm);
+
+            if (lt_parse_http_time(buf, len) != tt && bad++ < 5) {
+                diag("\"%.*s\" is not %lld", (int) len, buf, (long long) t);
+            }
+        }
+    }
+
+    ok(bad == 0, "lt_parse_http_time: as timegm for %lld dates in three formats", (long long) n);
+
+    ok(lt_parse_http_time((u_char *) "Sun, 06 Nov 1994 08:49:37 GMT", 29) == 784111777,
+       "lt_parse_http_time: RFC 9110's example");
+    ok(lt_parse_http_time((u_char *) "Thu, 29 Feb 2024 00:00:00 GMT", 29) == 1709164800,
+       "lt_parse_http_time: a leap day");
+    ok(lt_parse_http_time((u_char *) "Wed, 29 Feb 2023 00:00:00 GMT", 29) == -1,
+       "lt_parse_http_time: 29 February of a common year is refused");
+    ok(lt_parse_http_time((u_char *) "Mon, 31 Apr 2023 00:00:00 GMT", 29) == -1,
+       "lt_parse_http_time: 31 April is refused");
+    ok(lt_parse_http_time((u_char *) "Mon, 00 Apr 2023 00:00:00 GMT", 29) == -1,
+       "lt_parse_http_time: day 0 is refused");
+    ok(lt_parse_http_time((u_char *) "Tue, 29 Feb 2000 23:59:60 GMT", 29) == 951868799,
+       "lt_parse_http_time: a leap second counts as :59");
+
     return done_testing();
 }
