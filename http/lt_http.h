@@ -11,5 +11,6 @@
 #include "lt_http_variables.h"
 #include "lt_http_core_module.h"
 #include "lt_http_filters.h"
+#include "lt_http_upstream.h"
 
 #endif /* LT_HTTP_H */

@@ -6,6 +6,7 @@
  */
 
 #include "lt_http.h"
+#include "lt_resolver.h"
 
 static int lt_http_core_preconfiguration(lt_conf_t *cf);
 static void *lt_http_core_create_main_conf(lt_conf_t *cf);
@@ -201,6 +202,12 @@ static lt_command_t  lt_http_core_commands[] = {
 
     { "send_timeout", LT_HTTP_LOC, 1, 1, lt_conf_set_msec_slot, LT_LOC_CONF,
       offsetof(lt_http_core_loc_conf_t, send_timeout), NULL },
+
+    { "resolver", LT_HTTP_LOC, 1, LT_CONF_MANY, lt_resolver_set_slot, LT_LOC_CONF,
+      offsetof(lt_http_core_loc_conf_t, resolver), NULL },
+
+    { "resolver_timeout", LT_HTTP_LOC, 1, 1, lt_conf_set_msec_slot, LT_LOC_CONF,
+      offsetof(lt_http_core_loc_conf_t, resolver_timeout), NULL },
 
     { "send_lowat", LT_HTTP_LOC, 1, 1, lt_http_core_lowat_check, LT_LOC_CONF,
       offsetof(lt_http_core_loc_conf_t, send_lowat), NULL },
@@ -495,6 +502,8 @@ lt_http_core_create_loc_conf(lt_conf_t *cf)
     clcf->tcp_nopush = LT_CONF_UNSET;
     clcf->tcp_nodelay = LT_CONF_UNSET;
     clcf->send_timeout = LT_CONF_UNSET_MSEC;
+    clcf->resolver_timeout = LT_CONF_UNSET_MSEC;
+    clcf->resolver = NULL;
     clcf->send_lowat = LT_CONF_UNSET_SIZE;
     clcf->postpone_output = LT_CONF_UNSET_SIZE;
     clcf->limit_rate = LT_CONF_UNSET_PTR;
@@ -609,6 +618,11 @@ lt_http_core_merge_timeouts(lt_http_core_loc_conf_t *prev, lt_http_core_loc_conf
 {
     lt_conf_merge_msec_value(conf->client_body_timeout, prev->client_body_timeout, 60000);
     lt_conf_merge_msec_value(conf->send_timeout, prev->send_timeout, 60000);
+    lt_conf_merge_msec_value(conf->resolver_timeout, prev->resolver_timeout, 30000);
+
+    if (conf->resolver == NULL) {
+        conf->resolver = prev->resolver;
+    }
     lt_conf_merge_msec_value(conf->keepalive_time, prev->keepalive_time, 3600000);
     lt_conf_merge_msec_value(conf->keepalive_timeout, prev->keepalive_timeout, 75000);
     lt_conf_merge_sec_value(conf->keepalive_header, prev->keepalive_header, 0);

@@ -278,6 +278,8 @@ struct lt_http_core_loc_conf_s {
 
     uint64_t                  client_body_timeout;
     uint64_t                  send_timeout;
+    uint64_t                  resolver_timeout;
+    struct lt_resolver_s     *resolver;     /* "resolver": NULL when none (core/lt_resolver.h) */
     uint64_t                  keepalive_timeout;
     uint64_t                  keepalive_time;
     uint64_t                  lingering_time;

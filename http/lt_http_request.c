@@ -2109,6 +2109,10 @@ lt_http_log_error(lt_log_t *log, u_char *buf, size_t len)
                             r->request_line.data);
         }
 
+        if (r->upstream) {
+            p = lt_http_upstream_log_error(r, p, last - p);
+        }
+
         if (r->headers_in.host) {
             p = lt_slprintf(p, last, ", host: \"%.*s\"", (int) r->headers_in.host->value.len,
                             r->headers_in.host->value.data);

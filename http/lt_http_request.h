@@ -77,6 +77,7 @@ typedef struct lt_http_connection_s      lt_http_connection_t;
 typedef struct lt_http_cleanup_s         lt_http_cleanup_t;
 typedef struct lt_http_request_body_s    lt_http_request_body_t;
 typedef struct lt_http_variable_value_s  lt_http_variable_value_t;
+typedef struct lt_http_upstream_s        lt_http_upstream_t;
 
 typedef int (*lt_http_handler_pt)(lt_http_request_t *r);
 typedef void (*lt_http_event_handler_pt)(lt_http_request_t *r);
@@ -230,7 +231,7 @@ struct lt_http_request_s {
     lt_http_event_handler_pt        read_event_handler;
     lt_http_event_handler_pt        write_event_handler;
 
-    void                           *upstream;   /* lt_http_upstream_t, later */
+    lt_http_upstream_t             *upstream;   /* a proxied request's (lt_http_upstream.h) */
 
     lt_pool_t                      *pool;
     lt_buf_t                       *header_in;

@@ -1,0 +1,4402 @@
+/*
+ * lt_http_upstream.c: the upstream core (see lt_http_upstream.h): the upstream{}
+ * block and its "server" lines, the $upstream_* variables, and the life of a
+ * proxied request: connect, send, read the header, relay the body (unbuffered,
+ * buffered through lt_event_pipe, or as a two-way tunnel after 101), retry on
+ * the next peer, finalize.
+ *
+ * Events: the upstream connection's read and write handlers are
+ * lt_http_upstream_handler, which dispatches to u->read_event_handler and
+ * u->write_event_handler; the client's go to r->read_event_handler and
+ * r->write_event_handler as for any request. Every wait has a timer:
+ * connect_timeout, send_timeout, read_timeout on the upstream side,
+ * send_timeout on the client side.
+ */
+
+#include "lt_http.h"
+#include "lt_http_upstream_round_robin.h"
+#include "lt_resolver.h"
+
+static void lt_http_upstream_init_request(lt_http_request_t *r);
+static void lt_http_upstream_connect(lt_http_request_t *r, lt_http_upstream_t *u);
+static int lt_http_upstream_resolve(lt_http_request_t *r, lt_http_upstream_t *u);
+static void lt_http_upstream_resolve_handler(lt_resolver_ctx_t *ctx);
+static int lt_http_upstream_reinit(lt_http_request_t *r, lt_http_upstream_t *u);
+static void lt_http_upstream_send_request(lt_http_request_t *r, lt_http_upstream_t *u,
+    unsigned do_write);
+static int lt_http_upstream_send_request_body(lt_http_request_t *r, lt_http_upstream_t *u,
+    unsigned do_write);
+static void lt_http_upstream_send_request_handler(lt_http_request_t *r,
+    lt_http_upstream_t *u);
+static void lt_http_upstream_read_request_handler(lt_http_request_t *r);
+static void lt_http_upstream_process_header(lt_http_request_t *r, lt_http_upstream_t *u);
+static int lt_http_upstream_test_next(lt_http_request_t *r, lt_http_upstream_t *u);
+static int lt_http_upstream_intercept_errors(lt_http_request_t *r, lt_http_upstream_t *u);
+static int lt_http_upstream_test_connect(lt_connection_t *c);
+static int lt_http_upstream_process_headers(lt_http_request_t *r, lt_http_upstream_t *u);
+static void lt_http_upstream_send_response(lt_http_request_t *r, lt_http_upstream_t *u);
+static void lt_http_upstream_upgrade(lt_http_request_t *r, lt_http_upstream_t *u);
+static void lt_http_upstream_upgraded_read_downstream(lt_http_request_t *r);
+static void lt_http_upstream_upgraded_write_downstream(lt_http_request_t *r);
+static void lt_http_upstream_upgraded_read_upstream(lt_http_request_t *r,
+    lt_http_upstream_t *u);
+static void lt_http_upstream_upgraded_write_upstream(lt_http_request_t *r,
+    lt_http_upstream_t *u);
+static void lt_http_upstream_process_upgraded(lt_http_request_t *r, unsigned from_upstream,
+    unsigned do_write);
+static void lt_http_upstream_process_non_buffered_downstream(lt_http_request_t *r);
+static void lt_http_upstream_process_non_buffered_upstream(lt_http_request_t *r,
+    lt_http_upstream_t *u);
+static void lt_http_upstream_process_non_buffered_request(lt_http_request_t *r,
+    unsigned do_write);
+static void lt_http_upstream_process_downstream(lt_http_request_t *r);
+static void lt_http_upstream_process_upstream(lt_http_request_t *r, lt_http_upstream_t *u);
+static void lt_http_upstream_process_request(lt_http_request_t *r, lt_http_upstream_t *u);
+static void lt_http_upstream_dummy_handler(lt_http_request_t *r, lt_http_upstream_t *u);
+static void lt_http_upstream_next(lt_http_request_t *r, lt_http_upstream_t *u,
+    unsigned ft_type);
+static void lt_http_upstream_cleanup(void *data);
+static void lt_http_upstream_finalize_request(lt_http_request_t *r, lt_http_upstream_t *u,
+    int rc);
+static void lt_http_upstream_close_peer(lt_http_upstream_t *u);
+static void lt_http_upstream_handler(lt_event_t *ev);
+static void lt_http_upstream_rd_check_broken_connection(lt_http_request_t *r);
+static void lt_http_upstream_wr_check_broken_connection(lt_http_request_t *r);
+static void lt_http_upstream_check_broken_connection(lt_http_request_t *r, lt_event_t *ev);
+
+static int lt_http_upstream_process_header_ptr(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_process_multi_header_lines(lt_http_request_t *r,
+    lt_table_elt_t *h, uintptr_t offset);
+static int lt_http_upstream_process_content_length(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_process_last_modified(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_process_connection(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_process_transfer_encoding(lt_http_request_t *r,
+    lt_table_elt_t *h, uintptr_t offset);
+static int lt_http_upstream_process_limit_rate(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_process_buffering(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_process_charset(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_ignore_header_line(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_copy_header_line(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_copy_multi_header_lines(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_copy_content_type(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_copy_last_modified(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_rewrite_location(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_rewrite_refresh(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_rewrite_set_cookie(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset);
+static int lt_http_upstream_copy_upgrade(lt_http_request_t *r, lt_http_upstream_header_t *hh,
+    lt_table_elt_t *h);
+
+static int lt_http_upstream_add_variables(lt_conf_t *cf);
+static void *lt_http_upstream_create_main_conf(lt_conf_t *cf);
+static char *lt_http_upstream_init_main_conf(lt_conf_t *cf, void *conf);
+static char *lt_http_upstream_block(lt_conf_t *cf, lt_command_t *cmd, void *dummy);
+static char *lt_http_upstream_server(lt_conf_t *cf, lt_command_t *cmd, void *conf);
+
+#define lt_http_upstream_hi(name, h, o, c, co, rd)                            \
+    { lt_string(name), h, offsetof(lt_http_upstream_headers_in_t, o), c, co, rd }
+
+#define lt_http_upstream_ho(f)  offsetof(lt_http_headers_out_t, f)
+
+/* the headers an upstream response may carry: how each is noted (handler) and
+ * how it is passed to the client (copy_handler) */
+static lt_http_upstream_header_t  lt_http_upstream_headers_in[] = {
+
+    lt_http_upstream_hi("Status", lt_http_upstream_process_header_ptr, status,
+                        lt_http_upstream_copy_header_line, 0, 0),
+    lt_http_upstream_hi("Content-Type", lt_http_upstream_process_header_ptr, content_type,
+                        lt_http_upstream_copy_content_type, 0, 1),
+    lt_http_upstream_hi("Content-Length", lt_http_upstream_process_content_length,
+                        content_length, lt_http_upstream_ignore_header_line, 0, 0),
+    lt_http_upstream_hi("Date", lt_http_upstream_process_header_ptr, date,
+                        lt_http_upstream_copy_header_line, lt_http_upstream_ho(date), 0),
+    lt_http_upstream_hi("Last-Modified", lt_http_upstream_process_last_modified,
+                        last_modified, lt_http_upstream_copy_last_modified, 0, 0),
+    lt_http_upstream_hi("ETag", lt_http_upstream_process_header_ptr, etag,
+                        lt_http_upstream_copy_header_line, lt_http_upstream_ho(etag), 0),
+    lt_http_upstream_hi("Server", lt_http_upstream_process_header_ptr, server,
+                        lt_http_upstream_copy_header_line, lt_http_upstream_ho(server), 0),
+    lt_http_upstream_hi("WWW-Authenticate", lt_http_upstream_process_multi_header_lines,
+                        www_authenticate, lt_http_upstream_copy_header_line, 0, 0),
+    lt_http_upstream_hi("Location", lt_http_upstream_process_header_ptr, location,
+                        lt_http_upstream_rewrite_location, 0, 0),
+    lt_http_upstream_hi("Refresh", lt_http_upstream_process_header_ptr, refresh,
+                        lt_http_upstream_rewrite_refresh, 0, 0),
+    lt_http_upstream_hi("Set-Cookie", lt_http_upstream_process_multi_header_lines,
+                        set_cookie, lt_http_upstream_rewrite_set_cookie, 0, 1),
+    lt_http_upstream_hi("Content-Disposition", lt_http_upstream_ignore_header_line, status,
+                        lt_http_upstream_copy_header_line, 0, 1),
+    lt_http_upstream_hi("Cache-Control", lt_http_upstream_process_multi_header_lines,
+                        cache_control, lt_http_upstream_copy_multi_header_lines,
+                        lt_http_upstream_ho(cache_control), 1),
+    lt_http_upstream_hi("Expires", lt_http_upstream_process_header_ptr, expires,
+                        lt_http_upstream_copy_header_line, lt_http_upstream_ho(expires), 1),
+    lt_http_upstream_hi("Accept-Ranges", lt_http_upstream_ignore_header_line, status,
+                        lt_http_upstream_copy_header_line,
+                        lt_http_upstream_ho(accept_ranges), 1),
+    lt_http_upstream_hi("Upgrade", lt_http_upstream_ignore_header_line, status,
+                        NULL, 0, 0),
+    lt_http_upstream_hi("Content-Range", lt_http_upstream_ignore_header_line, status,
+                        lt_http_upstream_copy_header_line,
+                        lt_http_upstream_ho(content_range), 0),
+    lt_http_upstream_hi("Connection", lt_http_upstream_process_connection, connection,
+                        lt_http_upstream_ignore_header_line, 0, 0),
+    lt_http_upstream_hi("Keep-Alive", lt_http_upstream_ignore_header_line, status,
+                        lt_http_upstream_ignore_header_line, 0, 0),
+    lt_http_upstream_hi("Vary", lt_http_upstream_process_header_ptr, vary,
+                        lt_http_upstream_copy_header_line, 0, 0),
+    lt_http_upstream_hi("Link", lt_http_upstream_ignore_header_line, status,
+                        lt_http_upstream_copy_multi_header_lines,
+                        lt_http_upstream_ho(link), 0),
+    lt_http_upstream_hi("X-Accel-Expires", lt_http_upstream_process_header_ptr,
+                        x_accel_expires, lt_http_upstream_copy_header_line, 0, 0),
+    lt_http_upstream_hi("X-Accel-Redirect", lt_http_upstream_process_header_ptr,
+                        x_accel_redirect, lt_http_upstream_copy_header_line, 0, 0),
+    lt_http_upstream_hi("X-Accel-Limit-Rate", lt_http_upstream_process_limit_rate,
+                        x_accel_limit_rate, lt_http_upstream_copy_header_line, 0, 0),
+    lt_http_upstream_hi("X-Accel-Buffering", lt_http_upstream_process_buffering, status,
+                        lt_http_upstream_copy_header_line, 0, 0),
+    lt_http_upstream_hi("X-Accel-Charset", lt_http_upstream_process_charset, status,
+                        lt_http_upstream_copy_header_line, 0, 0),
+    lt_http_upstream_hi("Transfer-Encoding", lt_http_upstream_process_transfer_encoding,
+                        transfer_encoding, lt_http_upstream_ignore_header_line, 0, 0),
+    lt_http_upstream_hi("Content-Encoding", lt_http_upstream_ignore_header_line, status,
+                        lt_http_upstream_copy_header_line,
+                        lt_http_upstream_ho(content_encoding), 0),
+
+    { lt_null_string, NULL, 0, NULL, 0, 0 }
+};
+
+
+static lt_command_t  lt_http_upstream_commands[] = {
+
+    { "upstream", LT_CTX_HTTP | LT_CONF_BLOCK, 1, 1, lt_http_upstream_block, 0, 0, NULL },
+
+    { "server", LT_CTX_UPSTREAM, 1, LT_CONF_MANY, lt_http_upstream_server, LT_SRV_CONF, 0,
+      NULL },
+
+    lt_null_command
+};
+
+lt_module_t  lt_http_upstream_module = {
+    .name = "http_upstream",
+    .type = LT_HTTP_MODULE,
+    .commands = lt_http_upstream_commands,
+    .preconfiguration = lt_http_upstream_add_variables,
+    .create_main_conf = lt_http_upstream_create_main_conf,
+    .init_main_conf = lt_http_upstream_init_main_conf,
+};
+
+
+/* next_upstream conditions that are HTTP statuses */
+static const struct {
+    unsigned  status;
+    unsigned  mask;
+} lt_http_upstream_next_errors[] = {
+    { 500, LT_HTTP_UPSTREAM_FT_HTTP_500 },
+    { 502, LT_HTTP_UPSTREAM_FT_HTTP_502 },
+    { 503, LT_HTTP_UPSTREAM_FT_HTTP_503 },
+    { 504, LT_HTTP_UPSTREAM_FT_HTTP_504 },
+    { 403, LT_HTTP_UPSTREAM_FT_HTTP_403 },
+    { 404, LT_HTTP_UPSTREAM_FT_HTTP_404 },
+    { 429, LT_HTTP_UPSTREAM_FT_HTTP_429 },
+    { 0, 0 }
+};
+
+
+#define lt_http_upstream_non_idempotent(r)                                    \
+    ((r)->method & (LT_HTTP_POST | LT_HTTP_LOCK | LT_HTTP_PATCH))
+
+
+/* the request's life */
+
+int
+lt_http_upstream_create(lt_http_request_t *r)
+{
+    lt_array_t                *states;
+    lt_http_upstream_t        *u;
+    lt_http_upstream_state_t  *sep;
+
+    u = r->upstream;
+    states = NULL;
+
+    if (u) {
+        if (u->cleanup) {
+            /* an earlier upstream of this request is still open (a redirect) */
+            r->main->count++;
+            lt_http_upstream_cleanup(r);
+        }
+
+        states = u->states;
+    }
+
+    u = lt_pcalloc(r->pool, sizeof(lt_http_upstream_t));
+    if (u == NULL) {
+        return LT_ERROR;
+    }
+
+    r->upstream = u;
+
+    if (states) {
+        /* tries of an earlier location: $upstream_addr gets " : " between */
+        sep = lt_array_push(states);
+        if (sep == NULL) {
+            return LT_ERROR;
+        }
+
+        lt_memzero(sep, sizeof(lt_http_upstream_state_t));
+        u->states = states;
+    }
+
+    u->peer.log = r->connection->log;
+    u->peer.log_error = LT_ERROR_ERR;
+
+    u->headers_in.content_length_n = -1;
+    u->headers_in.last_modified_time = -1;
+
+    u->output_tag = (lt_buf_tag_t) &lt_http_upstream_module;
+
+    return LT_OK;
+}
+
+
+void
+lt_http_upstream_init(lt_http_request_t *r)
+{
+    lt_connection_t  *c;
+
+    c = r->connection;
+
+    if (c->read.timer_set) {
+        lt_event_del_timer(&c->read);
+    }
+
+    lt_http_upstream_init_request(r);
+}
+
+
+/* lt_http_upstream_find_resolved: the upstream{} or implicit upstream that
+ * "proxy_pass http://$var" names, or peers for a literal address */
+static int
+lt_http_upstream_find_resolved(lt_http_request_t *r, lt_http_upstream_t *u,
+    lt_http_upstream_srv_conf_t **uscfp)
+{
+    size_t                          i;
+    lt_str_t                       *host;
+    socklen_t                       len;
+    struct sockaddr_storage         ss;
+    lt_http_upstream_srv_conf_t   **uscf;
+    lt_http_upstream_main_conf_t   *umcf;
+    u_char                          text[LT_SOCKADDR_STRLEN];
+
+    *uscfp = NULL;
+
+    if (u->resolved->sockaddr) {
+        /* unix: and literal addresses: one peer */
+        u->resolved->naddrs = 1;
+        u->resolved->addrs = lt_pcalloc(r->pool, sizeof(lt_addr_t));
+        if (u->resolved->addrs == NULL) {
+            return LT_ERROR;
+        }
+
+        u->resolved->addrs[0].sockaddr = u->resolved->sockaddr;
+        u->resolved->addrs[0].socklen = u->resolved->socklen;
+        u->resolved->addrs[0].name = u->resolved->name;
+
+        return lt_http_upstream_create_round_robin_peer(r, u->resolved);
+    }
+
+    host = &u->resolved->host;
+
+    umcf = lt_http_get_module_main_conf(r, lt_http_upstream_module);
+    uscf = umcf->upstreams.elts;
+
+    for (i = 0; i < umcf->upstreams.nelts; i++) {
+        if (uscf[i]->host.len == host->len
+            && lt_strncasecmp(uscf[i]->host.data, host->data, host->len) == 0
+            && ((uscf[i]->port == 0 && u->resolved->no_port)
+                || uscf[i]->port == u->resolved->port))
+        {
+            *uscfp = uscf[i];
+            return LT_OK;
+        }
+    }
+
+    if (lt_parse_addr(host->data, host->len, &ss, &len) == LT_OK) {
+        lt_inet_set_port((struct sockaddr *) &ss, u->resolved->port ? u->resolved->port : 80);
+
+        u->resolved->addrs = lt_pcalloc(r->pool, sizeof(lt_addr_t));
+        if (u->resolved->addrs == NULL) {
+            return LT_ERROR;
+        }
+
+        u->resolved->addrs[0].sockaddr = lt_palloc(r->pool, len);
+        if (u->resolved->addrs[0].sockaddr == NULL) {
+            return LT_ERROR;
+        }
+
+        memcpy(u->resolved->addrs[0].sockaddr, &ss, len);
+        u->resolved->addrs[0].socklen = len;
+
+        u->resolved->addrs[0].name.len = lt_sock_ntop((struct sockaddr *) &ss, len, text,
+                                                      sizeof(text), 1);
+        u->resolved->addrs[0].name.data = lt_pnalloc(r->pool,
+                                                     u->resolved->addrs[0].name.len);
+        if (u->resolved->addrs[0].name.data == NULL) {
+            return LT_ERROR;
+        }
+
+        memcpy(u->resolved->addrs[0].name.data, text, u->resolved->addrs[0].name.len);
+        u->resolved->naddrs = 1;
+
+        return lt_http_upstream_create_round_robin_peer(r, u->resolved);
+    }
+
+    return lt_http_upstream_resolve(r, u);
+}
+
+
+/* lt_http_upstream_resolve: a name at run time: asks the location's resolver;
+ * LT_AGAIN (the handler goes on), LT_DECLINED (502), LT_ERROR */
+static int
+lt_http_upstream_resolve(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    lt_resolver_ctx_t        *ctx;
+    lt_http_core_loc_conf_t  *clcf;
+
+    clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+    if (clcf->resolver == NULL) {
+        lt_log_error(LT_LOG_ERR, r->connection->log, 0, "no resolver defined to resolve %.*s",
+                     (int) u->resolved->host.len, u->resolved->host.data);
+        return LT_DECLINED;
+    }
+
+    ctx = lt_resolve_start(clcf->resolver, r->pool);
+    if (ctx == NULL) {
+        return LT_ERROR;
+    }
+
+    ctx->name = u->resolved->host;
+    ctx->handler = lt_http_upstream_resolve_handler;
+    ctx->data = r;
+    ctx->timeout = clcf->resolver_timeout;
+
+    u->resolved->ctx = ctx;
+
+    /* the handler may run at once (a cached answer), then r may be gone */
+    if (lt_resolve_name(ctx) != LT_OK) {
+        u->resolved->ctx = NULL;
+        return LT_ERROR;
+    }
+
+    return LT_AGAIN;
+}
+
+
+/* lt_http_upstream_resolve_handler: the name's addresses (round robin over
+ * them, next_upstream across them), or 502 */
+static void
+lt_http_upstream_resolve_handler(lt_resolver_ctx_t *ctx)
+{
+    size_t                        i;
+    unsigned                      async;
+    lt_connection_t              *c;
+    lt_http_request_t            *r;
+    lt_http_upstream_t           *u;
+    lt_http_upstream_resolved_t  *ur;
+    u_char                        text[LT_SOCKADDR_STRLEN];
+
+    r = ctx->data;
+    c = r->connection;
+    u = r->upstream;
+    ur = u->resolved;
+    async = ctx->async;
+
+    if (ctx->state) {
+        lt_log_error(LT_LOG_ERR, c->log, 0, "%.*s could not be resolved (%d: %s)",
+                     (int) ctx->name.len, ctx->name.data, ctx->state,
+                     lt_resolver_strerror(ctx->state));
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_BAD_GATEWAY);
+        goto done;
+    }
+
+    for (i = 0; i < ctx->naddrs; i++) {
+        lt_inet_set_port(ctx->addrs[i].sockaddr, ur->port ? ur->port : 80);
+        ctx->addrs[i].name.len = lt_sock_ntop(ctx->addrs[i].sockaddr, ctx->addrs[i].socklen,
+                                              text, sizeof(text), 1);
+        ctx->addrs[i].name.data = lt_pnalloc(r->pool, ctx->addrs[i].name.len);
+
+        if (ctx->addrs[i].name.data == NULL) {
+            lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+            goto done;
+        }
+
+        memcpy(ctx->addrs[i].name.data, text, ctx->addrs[i].name.len);
+    }
+
+    ur->naddrs = ctx->naddrs;
+    ur->addrs = ctx->addrs;
+
+    lt_resolve_name_done(ctx);
+    ur->ctx = NULL;
+
+    if (lt_http_upstream_create_round_robin_peer(r, ur) != LT_OK) {
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+        goto done;
+    }
+
+    u->peer.start_time = lt_current_msec;
+
+    if (u->conf->next_upstream_tries && u->peer.tries > u->conf->next_upstream_tries) {
+        u->peer.tries = u->conf->next_upstream_tries;
+    }
+
+    lt_http_upstream_connect(r, u);
+
+done:
+
+    if (async) {
+        lt_http_run_posted_requests(c);
+    }
+}
+
+
+/* lt_http_upstream_parse_addr_port: "addr", "addr:port", "[v6]" or "[v6]:port"
+ * (proxy_bind); LT_OK or LT_DECLINED */
+static int
+lt_http_upstream_parse_addr_port(const u_char *text, size_t len, struct sockaddr_storage *ss,
+    socklen_t *socklen)
+{
+    const u_char  *p, *last, *colon;
+    int64_t        port;
+
+    last = text + len;
+    colon = NULL;
+
+    if (len && text[0] == '[') {
+        p = memchr(text, ']', len);
+        if (p == NULL) {
+            return LT_DECLINED;
+        }
+
+        if (p + 1 < last) {
+            if (p[1] != ':') {
+                return LT_DECLINED;
+            }
+
+            colon = p + 1;
+        }
+
+        text++;
+        len = p - text;
+
+    } else {
+        p = memchr(text, ':', len);
+
+        if (p && memchr(p + 1, ':', last - p - 1) == NULL) {
+            colon = p;
+            len = p - text;
+        }
+    }
+
+    if (lt_parse_addr(text, len, ss, socklen) != LT_OK) {
+        return LT_DECLINED;
+    }
+
+    if (colon) {
+        port = lt_atoi(colon + 1, last - colon - 1);
+
+        if (port < 0 || port > 65535) {
+            return LT_DECLINED;
+        }
+
+        lt_inet_set_port((struct sockaddr *) ss, (in_port_t) port);
+    }
+
+    return LT_OK;
+}
+
+
+/* lt_http_upstream_set_local: proxy_bind for this request */
+static int
+lt_http_upstream_set_local(lt_http_request_t *r, lt_http_upstream_t *u,
+    lt_http_upstream_local_t *local)
+{
+    int         rc;
+    lt_str_t    val;
+    lt_addr_t  *addr;
+    socklen_t   len;
+    struct sockaddr_storage  ss;
+
+    if (local == NULL) {
+        u->peer.local = NULL;
+        return LT_OK;
+    }
+
+    u->peer.transparent = local->transparent;
+
+    if (local->value == NULL) {
+        u->peer.local = local->addr;
+        return LT_OK;
+    }
+
+    if (lt_http_complex_value(r, local->value, &val) != LT_OK) {
+        return LT_ERROR;
+    }
+
+    if (val.len == 0) {
+        return LT_OK;
+    }
+
+    rc = lt_http_upstream_parse_addr_port(val.data, val.len, &ss, &len);
+
+    if (rc != LT_OK) {
+        lt_log_error(LT_LOG_ERR, r->connection->log, 0, "invalid local address \"%.*s\"",
+                     (int) val.len, val.data);
+        return LT_OK;
+    }
+
+    addr = lt_palloc(r->pool, sizeof(lt_addr_t));
+    if (addr == NULL) {
+        return LT_ERROR;
+    }
+
+    addr->sockaddr = lt_palloc(r->pool, len);
+    if (addr->sockaddr == NULL) {
+        return LT_ERROR;
+    }
+
+    memcpy(addr->sockaddr, &ss, len);
+    addr->socklen = len;
+    addr->name = val;
+
+    u->peer.local = addr;
+
+    return LT_OK;
+}
+
+
+static void
+lt_http_upstream_init_request(lt_http_request_t *r)
+{
+    int                           rc;
+    lt_http_cleanup_t            *cln;
+    lt_http_upstream_t           *u;
+    lt_http_upstream_srv_conf_t  *uscf;
+
+    u = r->upstream;
+
+    if (u->states == NULL) {
+        u->states = lt_array_create(r->pool, 1, sizeof(lt_http_upstream_state_t));
+        if (u->states == NULL) {
+            lt_http_finalize_request(r, LT_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+    }
+
+    if (u->body_streaming && !r->request_body_no_buffering) {
+        /* the whole body came with the header: it is sent as a buffered one */
+        u->body_streaming = 0;
+        u->chunked_body = 0;
+    }
+
+    if (u->create_request(r) != LT_OK) {
+        lt_http_finalize_request(r, LT_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    if (lt_http_upstream_set_local(r, u, u->conf->local) != LT_OK) {
+        lt_http_finalize_request(r, LT_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    u->peer.so_keepalive = u->conf->socket_keepalive ? 1 : 0;
+
+    cln = lt_http_cleanup_add(r, 0);
+    if (cln == NULL) {
+        lt_http_finalize_request(r, LT_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    cln->handler = lt_http_upstream_cleanup;
+    cln->data = r;
+    u->cleanup = &cln->handler;
+
+    if (u->resolved == NULL) {
+        uscf = u->conf->upstream;
+
+    } else {
+        /* a lookup may finish at once: the handlers must be in place before */
+        r->read_event_handler = lt_http_upstream_rd_check_broken_connection;
+        r->write_event_handler = lt_http_upstream_wr_check_broken_connection;
+
+        rc = lt_http_upstream_find_resolved(r, u, &uscf);
+
+        if (rc == LT_AGAIN) {
+            /* lt_http_upstream_resolve_handler goes on */
+            return;
+        }
+
+        if (rc == LT_DECLINED) {
+            lt_http_upstream_finalize_request(r, u, LT_HTTP_BAD_GATEWAY);
+            return;
+        }
+
+        if (rc != LT_OK) {
+            lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        if (uscf == NULL) {
+            goto connect;
+        }
+    }
+
+    if (uscf->peer.init(r, uscf) != LT_OK) {
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    u->upstream = uscf;
+
+connect:
+
+    u->peer.start_time = lt_current_msec;
+
+    if (u->conf->next_upstream_tries && u->peer.tries > u->conf->next_upstream_tries) {
+        u->peer.tries = u->conf->next_upstream_tries;
+    }
+
+    r->read_event_handler = lt_http_upstream_rd_check_broken_connection;
+    r->write_event_handler = lt_http_upstream_wr_check_broken_connection;
+
+    lt_http_upstream_connect(r, u);
+}
+
+
+/* lt_http_upstream_buf_copy: a copy of a buffer's description (not its bytes) */
+static lt_buf_t *
+lt_http_upstream_buf_copy(lt_pool_t *pool, lt_buf_t *b)
+{
+    lt_buf_t  *nb;
+
+    nb = lt_palloc(pool, sizeof(lt_buf_t));
+    if (nb == NULL) {
+        return NULL;
+    }
+
+    *nb = *b;
+    nb->shadow = NULL;
+
+    return nb;
+}
+
+
+/* lt_http_upstream_copy_out: u->out gets copies of the request's buffers, so
+ * that a retry can send them again from the start */
+static int
+lt_http_upstream_copy_out(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    lt_buf_t     *b;
+    lt_chain_t   *cl, *ln, **ll;
+
+    u->out = NULL;
+    ll = &u->out;
+
+    for (cl = u->request_bufs; cl; cl = cl->next) {
+        if (lt_buf_size(cl->buf) == 0) {
+            continue;
+        }
+
+        b = lt_http_upstream_buf_copy(r->pool, cl->buf);
+        ln = lt_alloc_chain_link(r->pool);
+
+        if (b == NULL || ln == NULL) {
+            return LT_ERROR;
+        }
+
+        b->last_buf = 0;
+        b->flush = 0;
+
+        ln->buf = b;
+        ln->next = NULL;
+        *ll = ln;
+        ll = &ln->next;
+    }
+
+    return LT_OK;
+}
+
+
+static void
+lt_http_upstream_connect(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    int                        rc;
+    lt_connection_t           *c;
+    lt_http_upstream_state_t  *state;
+
+    r->connection->log->action = "connecting to upstream";
+
+    if (u->state && u->state->response_time == (uint64_t) -1) {
+        u->state->response_time = lt_current_msec - u->start_time;
+    }
+
+    state = lt_array_push(u->states);
+    if (state == NULL) {
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    lt_memzero(state, sizeof(lt_http_upstream_state_t));
+
+    u->state = state;
+    u->start_time = lt_current_msec;
+
+    state->response_time = (uint64_t) -1;
+    state->connect_time = (uint64_t) -1;
+    state->header_time = (uint64_t) -1;
+
+    u->response_received = 0;
+
+    rc = lt_event_connect_peer(&u->peer);
+
+    if (rc == LT_ERROR) {
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    u->state->peer = u->peer.name;
+
+    if (rc == LT_BUSY) {
+        lt_log_error(LT_LOG_ERR, r->connection->log, 0, "no live upstreams");
+        lt_http_upstream_next(r, u, LT_HTTP_UPSTREAM_FT_NOLIVE);
+        return;
+    }
+
+    if (rc == LT_DECLINED) {
+        lt_http_upstream_next(r, u, LT_HTTP_UPSTREAM_FT_ERROR);
+        return;
+    }
+
+    /* rc == LT_OK || rc == LT_AGAIN || rc == LT_DONE */
+
+    c = u->peer.connection;
+
+    c->requests++;
+    c->data = r;
+    c->log = r->connection->log;
+    c->pool = r->pool;
+
+    c->write.handler = lt_http_upstream_handler;
+    c->read.handler = lt_http_upstream_handler;
+
+    u->write_event_handler = lt_http_upstream_send_request_handler;
+    u->read_event_handler = lt_http_upstream_process_header;
+
+    u->sent_start = c->sent;
+
+    if (c->read.timer_set) {
+        lt_event_del_timer(&c->read);
+    }
+
+    if (u->request_sent) {
+        if (lt_http_upstream_reinit(r, u) != LT_OK) {
+            lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+    }
+
+    if (u->body_streaming) {
+        u->out = NULL;
+
+    } else if (lt_http_upstream_copy_out(r, u) != LT_OK) {
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    u->request_sent = 0;
+    u->request_body_sent = 0;
+    u->request_body_blocked = 0;
+
+    if (rc == LT_AGAIN) {
+        u->connecting = 1;
+        lt_event_add_timer(&c->write, u->conf->connect_timeout);
+        return;
+    }
+
+    u->connecting = 0;
+
+    lt_http_upstream_send_request(r, u, 1);
+}
+
+
+static int
+lt_http_upstream_reinit(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    if (u->reinit_request(r) != LT_OK) {
+        return LT_ERROR;
+    }
+
+    u->keepalive = 0;
+    u->upgrade = 0;
+    u->error = 0;
+
+    lt_memzero(&u->headers_in, sizeof(lt_http_upstream_headers_in_t));
+    u->headers_in.content_length_n = -1;
+    u->headers_in.last_modified_time = -1;
+
+    if (u->buffer.start) {
+        if (lt_list_init(&u->headers_in.headers, r->pool, 8, sizeof(lt_table_elt_t)) != LT_OK
+            || lt_list_init(&u->headers_in.trailers, r->pool, 2, sizeof(lt_table_elt_t))
+               != LT_OK)
+        {
+            return LT_ERROR;
+        }
+
+        u->buffer.pos = u->buffer.start;
+        u->buffer.last = u->buffer.start;
+    }
+
+    u->out_bufs = NULL;
+    u->busy_bufs = NULL;
+    u->free_bufs = NULL;
+    u->length = 0;
+
+    return LT_OK;
+}
+
+
+/* lt_http_upstream_test_connect: the result of a connect in progress: only asked
+ * when an event says something happened on the socket besides "writable" */
+static int
+lt_http_upstream_test_connect(lt_connection_t *c)
+{
+    int  err;
+
+    if (!c->read.ready && !c->read.pending_eof && !c->write.error && !c->read.error) {
+        return LT_OK;
+    }
+
+    if (lt_event_connect_test(c, &err) != LT_OK) {
+        c->log->action = "connecting to upstream";
+        (void) lt_connection_error(c, err, "connect() failed");
+        return LT_ERROR;
+    }
+
+    return LT_OK;
+}
+
+
+static void
+lt_http_upstream_send_request(lt_http_request_t *r, lt_http_upstream_t *u, unsigned do_write)
+{
+    int               rc;
+    lt_connection_t  *c;
+
+    c = u->peer.connection;
+
+    if (u->state->connect_time == (uint64_t) -1) {
+        u->state->connect_time = lt_current_msec - u->start_time;
+    }
+
+    if (!u->request_sent) {
+        if (u->connecting && lt_http_upstream_test_connect(c) != LT_OK) {
+            lt_http_upstream_next(r, u, LT_HTTP_UPSTREAM_FT_ERROR);
+            return;
+        }
+
+        u->connecting = 0;
+    }
+
+    c->log->action = "sending request to upstream";
+
+    rc = lt_http_upstream_send_request_body(r, u, do_write);
+
+    if (rc == LT_ERROR) {
+        if (!u->response_received && u->peer.cached
+            && lt_http_upstream_retry_fresh(r, u) == LT_OK)
+        {
+            return;
+        }
+
+        lt_http_upstream_next(r, u, LT_HTTP_UPSTREAM_FT_ERROR);
+        return;
+    }
+
+    if (rc >= LT_HTTP_SPECIAL_RESPONSE) {
+        lt_http_upstream_finalize_request(r, u, rc);
+        return;
+    }
+
+    if (rc == LT_AGAIN) {
+        if (!c->write.ready || u->request_body_blocked) {
+            lt_event_add_timer(&c->write, u->conf->send_timeout);
+
+        } else if (c->write.timer_set) {
+            lt_event_del_timer(&c->write);
+        }
+
+        if (!u->read_timer_armed) {
+            /* the response may come before the whole body is sent */
+            u->read_timer_armed = 1;
+            lt_event_add_timer(&c->read, u->conf->read_timeout);
+        }
+
+        return;
+    }
+
+    /* rc == LT_OK: the whole request went out */
+
+    if (c->write.timer_set) {
+        lt_event_del_timer(&c->write);
+    }
+
+    u->write_event_handler = lt_http_upstream_dummy_handler;
+    u->request_body_sent = 1;
+
+    lt_event_add_timer(&c->read, u->conf->read_timeout);
+    u->read_timer_armed = 1;
+
+    if (c->read.ready) {
+        lt_http_upstream_process_header(r, u);
+    }
+}
+
+
+/* lt_http_upstream_chunk_frame: a "size CRLF" buffer for len bytes, the CRLF
+ * after a chunk's data (len -1), or the last chunk (len 0); each chunk goes out
+ * whole ("size CRLF data CRLF"), as nginx sends them */
+static lt_chain_t *
+lt_http_upstream_chunk_frame(lt_http_request_t *r, off_t len, unsigned first)
+{
+    u_char      *p;
+    lt_buf_t    *b;
+    lt_chain_t  *cl;
+
+    b = lt_create_temp_buf(r->pool, sizeof(CRLF "0000000000000000" CRLF CRLF));
+    cl = lt_alloc_chain_link(r->pool);
+
+    if (b == NULL || cl == NULL) {
+        return NULL;
+    }
+
+    p = b->last;
+
+    if (!first) {
+        *p++ = CR; *p++ = LF;
+    }
+
+    if (len < 0) {
+        /* the end of a chunk's data */
+        *p++ = CR; *p++ = LF;
+
+    } else if (len) {
+        p = lt_sprint_hex(p, (uint64_t) len);
+        *p++ = CR; *p++ = LF;
+
+    } else {
+        p = lt_cpymem(p, "0" CRLF CRLF, 5);
+    }
+
+    b->last = p;
+    cl->buf = b;
+    cl->next = NULL;
+
+    return cl;
+}
+
+
+/* lt_http_upstream_take_body: appends the client body bytes read since the last
+ * call (proxy_request_buffering off) to u->out, chunked when the length is
+ * unknown; LT_OK when the body is complete */
+static int
+lt_http_upstream_take_body(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    unsigned                 last;
+    off_t                    size;
+    lt_buf_t                *b;
+    lt_chain_t              *cl, *ln, **ll;
+    lt_http_request_body_t  *rb;
+
+    rb = r->request_body;
+
+    if (u->body_last_framed) {
+        return LT_OK;
+    }
+
+    /* the last part of the body stays in rb->bufs as it is ($request_body, an
+     * error_page's request): nothing reads into that buffer any more */
+    last = 0;
+
+    for (cl = rb->bufs; cl; cl = cl->next) {
+        if (cl->buf->last_buf) {
+            last = 1;
+        }
+    }
+
+    for (ll = &u->out; *ll; ll = &(*ll)->next) { /* void */ }
+
+    for (cl = rb->bufs; cl; cl = cl->next) {
+        size = lt_buf_size(cl->buf);
+
+        if (size) {
+            if (u->chunked_body) {
+                ln = lt_http_upstream_chunk_frame(r, size, 1);
+                if (ln == NULL) {
+                    return LT_ERROR;
+                }
+
+                u->chunk_first = 0;
+                *ll = ln;
+                ll = &ln->next;
+            }
+
+            b = lt_http_upstream_buf_copy(r->pool, cl->buf);
+            ln = lt_alloc_chain_link(r->pool);
+
+            if (b == NULL || ln == NULL) {
+                return LT_ERROR;
+            }
+
+            b->last_buf = 0;
+            ln->buf = b;
+            ln->next = NULL;
+            *ll = ln;
+            ll = &ln->next;
+
+            if (u->chunked_body) {
+                ln = lt_http_upstream_chunk_frame(r, -1, 1);
+                if (ln == NULL) {
+                    return LT_ERROR;
+                }
+
+                *ll = ln;
+                ll = &ln->next;
+            }
+
+            if (!last) {
+                /* the reader may reuse its buffer once this is sent */
+                cl->buf->pos = cl->buf->last;
+                cl->buf->file_pos = cl->buf->file_last;
+            }
+        }
+
+        if (cl->buf->last_buf) {
+            u->body_complete = 1;
+        }
+    }
+
+    if (!last) {
+        rb->bufs = NULL;
+    }
+
+    if (u->body_complete && !u->body_last_framed) {
+        u->body_last_framed = 1;
+
+        if (u->chunked_body) {
+            ln = lt_http_upstream_chunk_frame(r, 0, 1);
+
+            if (ln == NULL) {
+                return LT_ERROR;
+            }
+
+            *ll = ln;
+        }
+    }
+
+    return u->body_complete ? LT_OK : LT_AGAIN;
+}
+
+
+static int
+lt_http_upstream_send_request_body(lt_http_request_t *r, lt_http_upstream_t *u,
+    unsigned do_write)
+{
+    int               rc, body_rc;
+    lt_chain_t       *cl;
+    lt_connection_t  *c;
+
+    c = u->peer.connection;
+
+    for ( ;; ) {
+
+        body_rc = LT_OK;
+
+        if (u->body_streaming) {
+            if (!u->request_sent) {
+                /* the header first, then what was read of the body */
+                if (lt_http_upstream_copy_out(r, u) != LT_OK) {
+                    return LT_ERROR;
+                }
+            }
+
+            if (!u->body_complete && r->reading_body && u->out == NULL) {
+                /* the reader reuses its buffer: only once all it gave is sent */
+                rc = lt_http_read_unbuffered_request_body(r);
+
+                if (rc >= LT_HTTP_SPECIAL_RESPONSE) {
+                    return rc;
+                }
+            }
+
+            body_rc = lt_http_upstream_take_body(r, u);
+
+            if (body_rc == LT_ERROR) {
+                return LT_ERROR;
+            }
+        }
+
+        u->request_sent = 1;
+
+        if (u->out == NULL) {
+            if (body_rc == LT_AGAIN) {
+                /* waiting for the client */
+                u->request_body_blocked = 1;
+                return LT_AGAIN;
+            }
+
+            return LT_OK;
+        }
+
+        if (!c->write.ready) {
+            return LT_AGAIN;
+        }
+
+        u->request_body_blocked = 0;
+
+        cl = lt_send_chain(c, u->out, 0);
+
+        if (cl == LT_CHAIN_ERROR) {
+            return LT_ERROR;
+        }
+
+        u->out = cl;
+
+        if (u->state) {
+            u->state->bytes_sent = c->sent - u->sent_start;
+        }
+
+        if (cl) {
+            return LT_AGAIN;
+        }
+
+        if (!u->body_streaming || body_rc == LT_OK) {
+            return body_rc;
+        }
+
+        if (!r->connection->read.ready && r->header_in->pos == r->header_in->last) {
+            u->request_body_blocked = 1;
+            return LT_AGAIN;
+        }
+    }
+}
+
+
+static void
+lt_http_upstream_send_request_handler(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    lt_connection_t  *c;
+
+    c = u->peer.connection;
+
+    if (c->write.timedout) {
+        lt_http_upstream_next(r, u, LT_HTTP_UPSTREAM_FT_TIMEOUT);
+        return;
+    }
+
+    if (u->header_sent && !u->upgrade) {
+        u->write_event_handler = lt_http_upstream_dummy_handler;
+        return;
+    }
+
+    lt_http_upstream_send_request(r, u, 1);
+}
+
+
+/* lt_http_upstream_read_request_handler: the client sent more body
+ * (proxy_request_buffering off) */
+static void
+lt_http_upstream_read_request_handler(lt_http_request_t *r)
+{
+    lt_connection_t     *c;
+    lt_http_upstream_t  *u;
+
+    c = r->connection;
+    u = r->upstream;
+
+    if (c->read.timedout) {
+        c->timedout = 1;
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_REQUEST_TIME_OUT);
+        return;
+    }
+
+    if (u->peer.connection == NULL || u->request_body_sent) {
+        return;
+    }
+
+    lt_http_upstream_send_request(r, u, 0);
+}
+
+
+static void
+lt_http_upstream_process_header(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    int               rc;
+    ssize_t           n;
+    lt_connection_t  *c;
+
+    c = u->peer.connection;
+
+    c->log->action = "reading response header from upstream";
+
+    if (c->read.timedout) {
+        lt_http_upstream_next(r, u, LT_HTTP_UPSTREAM_FT_TIMEOUT);
+        return;
+    }
+
+    if (!u->request_sent || u->connecting) {
+        if (lt_http_upstream_test_connect(c) != LT_OK) {
+            if (u->peer.cached && lt_http_upstream_retry_fresh(r, u) == LT_OK) {
+                return;
+            }
+
+            lt_http_upstream_next(r, u, LT_HTTP_UPSTREAM_FT_ERROR);
+            return;
+        }
+
+        if (!u->request_sent) {
+            /* connected: the request goes first */
+            u->connecting = 0;
+            lt_http_upstream_send_request(r, u, 1);
+            return;
+        }
+    }
+
+    if (u->buffer.start == NULL) {
+        u->buffer.start = lt_palloc(r->pool, u->conf->buffer_size);
+        if (u->buffer.start == NULL) {
+            lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+
+        u->buffer.pos = u->buffer.start;
+        u->buffer.last = u->buffer.start;
+        u->buffer.end = u->buffer.start + u->conf->buffer_size;
+        u->buffer.temporary = 1;
+        u->buffer.tag = u->output_tag;
+
+        if (lt_list_init(&u->headers_in.headers, r->pool, 8, sizeof(lt_table_elt_t)) != LT_OK
+            || lt_list_init(&u->headers_in.trailers, r->pool, 2, sizeof(lt_table_elt_t))
+               != LT_OK)
+        {
+            lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+            return;
+        }
+    }
+
+    for ( ;; ) {
+        n = lt_recv(c, u->buffer.last, u->buffer.end - u->buffer.last);
+
+        if (n == LT_AGAIN) {
+            if (!c->read.timer_set) {
+                lt_event_add_timer(&c->read, u->conf->read_timeout);
+            }
+
+            return;
+        }
+
+        if (n == 0 || n == LT_ERROR) {
+            if (!u->response_received && u->peer.cached
+                && lt_http_upstream_retry_fresh(r, u) == LT_OK)
+            {
+                return;
+            }
+
+            if (n == 0) {
+                lt_log_error(LT_LOG_ERR, c->log, 0, "upstream prematurely closed connection");
+            }
+
+            lt_http_upstream_next(r, u, LT_HTTP_UPSTREAM_FT_ERROR);
+            return;
+        }
+
+        u->state->bytes_received += n;
+        u->response_received = 1;
+
+        u->buffer.last += n;
+
+        rc = u->process_header(r);
+
+        if (rc == LT_AGAIN) {
+            if (u->buffer.last == u->buffer.end) {
+                lt_log_error(LT_LOG_ERR, c->log, 0, "upstream sent too big header");
+                lt_http_upstream_next(r, u, LT_HTTP_UPSTREAM_FT_INVALID_HEADER);
+                return;
+            }
+
+            continue;
+        }
+
+        break;
+    }
+
+    if (rc == LT_HTTP_UPSTREAM_INVALID_HEADER) {
+        lt_http_upstream_next(r, u, LT_HTTP_UPSTREAM_FT_INVALID_HEADER);
+        return;
+    }
+
+    if (rc == LT_ERROR) {
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    /* rc == LT_OK */
+
+    u->state->header_time = lt_current_msec - u->start_time;
+
+    if (u->headers_in.status_n >= LT_HTTP_SPECIAL_RESPONSE) {
+        if (lt_http_upstream_test_next(r, u) == LT_OK) {
+            return;
+        }
+
+        if (lt_http_upstream_intercept_errors(r, u) == LT_OK) {
+            return;
+        }
+    }
+
+    if (lt_http_upstream_process_headers(r, u) != LT_OK) {
+        return;
+    }
+
+    lt_http_upstream_send_response(r, u);
+}
+
+
+static int
+lt_http_upstream_test_next(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    size_t    i;
+    unsigned  status, mask;
+    uint64_t  timeout;
+
+    status = u->headers_in.status_n;
+
+    for (i = 0; lt_http_upstream_next_errors[i].status; i++) {
+        if (status != lt_http_upstream_next_errors[i].status) {
+            continue;
+        }
+
+        timeout = u->conf->next_upstream_timeout;
+
+        mask = lt_http_upstream_next_errors[i].mask;
+
+        if (u->request_sent && lt_http_upstream_non_idempotent(r)) {
+            mask |= LT_HTTP_UPSTREAM_FT_NON_IDEMPOTENT;
+        }
+
+        if (u->peer.tries > 1
+            && (u->conf->next_upstream & mask) == mask
+            && !(u->request_sent && u->body_streaming)
+            && !(timeout && lt_current_msec - u->peer.start_time >= timeout))
+        {
+            lt_http_upstream_next(r, u, lt_http_upstream_next_errors[i].mask);
+            return LT_OK;
+        }
+    }
+
+    return LT_DECLINED;
+}
+
+
+static int
+lt_http_upstream_intercept_errors(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    size_t                     i;
+    unsigned                   status;
+    lt_table_elt_t            *h;
+    lt_http_err_page_t        *err_page;
+    lt_http_core_loc_conf_t   *clcf;
+
+    if (!u->conf->intercept_errors) {
+        return LT_DECLINED;
+    }
+
+    clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+    if (clcf->error_pages == NULL) {
+        return LT_DECLINED;
+    }
+
+    status = u->headers_in.status_n;
+
+    err_page = clcf->error_pages->elts;
+
+    for (i = 0; i < clcf->error_pages->nelts; i++) {
+        if (err_page[i].status != status) {
+            continue;
+        }
+
+        if (status == LT_HTTP_UNAUTHORIZED && u->headers_in.www_authenticate) {
+            lt_table_elt_t  *wa, **ph;
+
+            ph = &r->headers_out.www_authenticate;
+
+            for (wa = u->headers_in.www_authenticate; wa; wa = wa->next) {
+                h = lt_list_push(&r->headers_out.headers);
+                if (h == NULL) {
+                    lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+                    return LT_OK;
+                }
+
+                *h = *wa;
+                h->next = NULL;
+                *ph = h;
+                ph = &h->next;
+            }
+        }
+
+        /* the upstream's connection may be kept: the body was not read */
+        u->keepalive = 0;
+
+        lt_http_upstream_finalize_request(r, u, (int) status);
+        return LT_OK;
+    }
+
+    return LT_DECLINED;
+}
+
+
+/* lt_http_upstream_unsafe_uri: the URI and args of an X-Accel-Redirect value
+ * (a copy: the path unescaped); LT_ERROR (logged) when the path has a ".."
+ * segment or a NUL once unescaped, or when out of memory */
+static int
+lt_http_upstream_unsafe_uri(lt_http_request_t *r, const lt_str_t *value, lt_str_t *uri,
+    lt_str_t *args)
+{
+    u_char  *q, *src, *dst, *p, *seg, *end;
+    size_t   path_len;
+
+    q = memchr(value->data, '?', value->len);
+    path_len = q ? (size_t) (q - value->data) : value->len;
+
+    uri->data = lt_pnalloc(r->pool, value->len + 1);
+    if (uri->data == NULL) {
+        return LT_ERROR;
+    }
+
+    src = value->data;
+    dst = uri->data;
+
+    if (memchr(value->data, '%', path_len)) {
+        lt_unescape_uri(&dst, &src, path_len, LT_UNESCAPE_URI);
+
+    } else {
+        dst = lt_cpymem(dst, src, path_len);
+    }
+
+    uri->len = dst - uri->data;
+
+    if (q) {
+        args->data = dst;
+        args->len = value->len - path_len - 1;
+        memcpy(dst, q + 1, args->len);
+
+    } else {
+        args->len = 0;
+        args->data = NULL;
+    }
+
+    end = uri->data + uri->len;
+
+    for (p = uri->data, seg = p; p <= end; p++) {
+        if (p < end && *p == '\0') {
+            goto unsafe;
+        }
+
+        if (p == end || *p == '/') {
+            if (p - seg == 2 && seg[0] == '.' && seg[1] == '.') {
+                goto unsafe;
+            }
+
+            seg = p + 1;
+        }
+    }
+
+    return LT_OK;
+
+unsafe:
+
+    lt_log_error(LT_LOG_ERR, r->connection->log, 0, "unsafe URI \"%.*s\" was detected",
+                 (int) value->len, value->data);
+
+    return LT_ERROR;
+}
+
+
+/* lt_http_upstream_x_accel_redirect: an internal redirect the upstream asked for */
+static int
+lt_http_upstream_x_accel_redirect(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    lt_str_t                    uri, args;
+    lt_list_iter_t              it;
+    lt_table_elt_t             *h;
+    lt_http_upstream_header_t  *hh;
+    lt_http_upstream_main_conf_t  *umcf;
+
+    umcf = lt_http_get_module_main_conf(r, lt_http_upstream_module);
+
+    lt_http_upstream_finalize_request(r, u, LT_DECLINED);
+
+    lt_list_iter_init(&it, &u->headers_in.headers);
+
+    while ((h = lt_list_iter_next(&it)) != NULL) {
+        if (h->hash == 0) {
+            continue;
+        }
+
+        hh = lt_hash_find(&umcf->headers_in_hash, h->hash, h->lowcase_key, h->key.len);
+
+        if (hh && hh->redirect && hh->copy_handler
+            && hh->copy_handler(r, h, hh->conf) != LT_OK)
+        {
+            lt_http_finalize_request(r, LT_HTTP_INTERNAL_SERVER_ERROR);
+            return LT_DONE;
+        }
+    }
+
+    uri = u->headers_in.x_accel_redirect->value;
+
+    if (uri.len && uri.data[0] == '@') {
+        lt_http_named_location(r, &uri);
+
+    } else {
+        if (lt_http_upstream_unsafe_uri(r, &u->headers_in.x_accel_redirect->value, &uri,
+                                        &args) != LT_OK)
+        {
+            lt_http_finalize_request(r, LT_HTTP_NOT_FOUND);
+            return LT_DONE;
+        }
+
+        if (r->method != LT_HTTP_HEAD) {
+            r->method = LT_HTTP_GET;
+            lt_str_set(&r->method_name, "GET");
+        }
+
+        lt_http_internal_redirect(r, &uri, &args);
+    }
+
+    lt_http_finalize_request(r, LT_DONE);
+
+    return LT_DONE;
+}
+
+
+static int
+lt_http_upstream_process_headers(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    lt_list_iter_t                 it;
+    lt_table_elt_t                *h;
+    lt_http_upstream_header_t     *hh;
+    lt_http_upstream_main_conf_t  *umcf;
+
+    umcf = lt_http_get_module_main_conf(r, lt_http_upstream_module);
+
+    if (u->headers_in.x_accel_redirect
+        && !(u->conf->ignore_headers & LT_HTTP_UPSTREAM_IGN_XA_REDIRECT))
+    {
+        return lt_http_upstream_x_accel_redirect(r, u);
+    }
+
+    lt_list_iter_init(&it, &u->headers_in.headers);
+
+    while ((h = lt_list_iter_next(&it)) != NULL) {
+        if (h->hash == 0) {
+            continue;
+        }
+
+        if (u->conf->hide_headers_hash.elts
+            && lt_hash_find(&u->conf->hide_headers_hash, h->hash, h->lowcase_key,
+                            h->key.len))
+        {
+            continue;
+        }
+
+        hh = lt_hash_find(&umcf->headers_in_hash, h->hash, h->lowcase_key, h->key.len);
+
+        if (hh) {
+            if (hh->copy_handler == NULL) {
+                if (lt_http_upstream_copy_upgrade(r, hh, h) != LT_OK) {
+                    goto failed;
+                }
+
+                continue;
+            }
+
+            if (hh->copy_handler(r, h, hh->conf) != LT_OK) {
+                goto failed;
+            }
+
+            continue;
+        }
+
+        if (lt_http_upstream_copy_header_line(r, h, 0) != LT_OK) {
+            goto failed;
+        }
+    }
+
+    if (r->headers_out.server && r->headers_out.server->value.data == NULL) {
+        r->headers_out.server->hash = 0;
+    }
+
+    if (r->headers_out.date && r->headers_out.date->value.data == NULL) {
+        r->headers_out.date->hash = 0;
+    }
+
+    r->headers_out.status = u->headers_in.status_n;
+    r->headers_out.status_line = u->headers_in.status_line;
+
+    r->headers_out.content_length_n = u->headers_in.content_length_n;
+
+    r->disable_not_modified = 1;
+
+    u->length = -1;
+
+    return LT_OK;
+
+failed:
+
+    lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+
+    return LT_DONE;
+}
+
+
+static int
+lt_http_upstream_pipe_output_filter(void *data, lt_chain_t *chain)
+{
+    int                 rc;
+    lt_http_request_t  *r = data;
+
+    rc = lt_http_output_filter(r, chain);
+
+    if (rc == LT_ERROR) {
+        return LT_ERROR;
+    }
+
+    return (r->buffered || r->connection->buffered) ? LT_AGAIN : LT_OK;
+}
+
+
+static void
+lt_http_upstream_send_response(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    int                       rc;
+    ssize_t                   n;
+    lt_connection_t          *c;
+    lt_event_pipe_t          *p;
+    lt_http_core_loc_conf_t  *clcf;
+
+    if (u->headers_in.x_accel_buffering_off) {
+        u->buffering = 0;
+
+    } else if (u->headers_in.x_accel_buffering_on) {
+        u->buffering = 1;
+    }
+
+    rc = lt_http_send_header(r);
+
+    if (rc == LT_ERROR || rc > LT_OK) {
+        lt_http_upstream_finalize_request(r, u, rc);
+        return;
+    }
+
+    u->header_sent = 1;
+
+    if (u->upgrade) {
+        lt_http_upstream_upgrade(r, u);
+        return;
+    }
+
+    c = r->connection;
+
+    if (r->header_only) {
+        lt_http_upstream_finalize_request(r, u, rc);
+        return;
+    }
+
+    clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+    if (!u->buffering) {
+
+        if (u->input_filter_init && u->input_filter_init(u->input_filter_ctx) == LT_ERROR) {
+            lt_http_upstream_finalize_request(r, u, LT_ERROR);
+            return;
+        }
+
+        u->read_event_handler = lt_http_upstream_process_non_buffered_upstream;
+        r->write_event_handler = lt_http_upstream_process_non_buffered_downstream;
+
+        r->limit_rate = 0;
+        r->limit_rate_set = 1;
+
+        if (clcf->tcp_nodelay && c->tcp_nodelay == LT_TCP_NODELAY_UNSET
+            && lt_tcp_nodelay(c) != LT_OK)
+        {
+            lt_http_upstream_finalize_request(r, u, LT_ERROR);
+            return;
+        }
+
+        n = u->buffer.last - u->buffer.pos;
+
+        if (u->buffer.pos != u->buffer.start) {
+            /* the response header stays where it is ($upstream_http_*, the
+             * log): the body gets a buffer of its own */
+            u_char  *start;
+
+            start = lt_palloc(r->pool, u->conf->buffer_size);
+            if (start == NULL) {
+                lt_http_upstream_finalize_request(r, u, LT_ERROR);
+                return;
+            }
+
+            memcpy(start, u->buffer.pos, n);
+            u->buffer.start = start;
+            u->buffer.pos = start;
+            u->buffer.last = start + n;
+            u->buffer.end = start + u->conf->buffer_size;
+        }
+
+        if (n) {
+            u->buffer.last = u->buffer.pos;
+
+            u->state->response_length += n;
+
+            if (u->input_filter(u->input_filter_ctx, n) == LT_ERROR) {
+                lt_http_upstream_finalize_request(r, u, LT_ERROR);
+                return;
+            }
+
+        } else {
+            u->buffer.pos = u->buffer.start;
+            u->buffer.last = u->buffer.start;
+        }
+
+        lt_http_upstream_process_non_buffered_request(r, 1);
+
+        return;
+    }
+
+    /* buffered: the pipe reads as fast as the upstream sends */
+
+    p = u->pipe;
+
+    if (p == NULL) {
+        p = lt_pcalloc(r->pool, sizeof(lt_event_pipe_t));
+        if (p == NULL) {
+            lt_http_upstream_finalize_request(r, u, LT_ERROR);
+            return;
+        }
+
+        u->pipe = p;
+    }
+
+    p->output_filter = lt_http_upstream_pipe_output_filter;
+    p->output_ctx = r;
+    p->tag = u->output_tag;
+    p->bufs = u->conf->bufs;
+    p->busy_size = (ssize_t) u->conf->busy_buffers_size;
+    p->upstream = u->peer.connection;
+    p->downstream = c;
+    p->pool = r->pool;
+    p->log = c->log;
+    p->limit_rate = u->conf->limit_rate;
+    p->start_sec = lt_time();
+
+    p->temp_path = u->conf->temp_path;
+    p->temp_file_warn = "an upstream response is buffered to a temporary file";
+    p->max_temp_file_size = (off_t) u->conf->max_temp_file_size;
+    p->temp_file_write_size = (ssize_t) u->conf->temp_file_write_size;
+
+    p->preread_bufs = lt_alloc_chain_link(r->pool);
+    if (p->preread_bufs == NULL) {
+        lt_http_upstream_finalize_request(r, u, LT_ERROR);
+        return;
+    }
+
+    p->preread_bufs->buf = &u->buffer;
+    p->preread_bufs->next = NULL;
+    u->buffer.recycled = 1;
+
+    p->preread_size = u->buffer.last - u->buffer.pos;
+
+    p->read_timeout = u->conf->read_timeout;
+    p->send_timeout = clcf->send_timeout;
+
+    p->length = -1;
+
+    if (p->input_ctx == NULL) {
+        p->input_ctx = r;
+    }
+
+    /* the module sets the pipe's input filter and length here */
+    if (u->input_filter_init && u->input_filter_init(u->input_filter_ctx) != LT_OK) {
+        lt_http_upstream_finalize_request(r, u, LT_ERROR);
+        return;
+    }
+
+    u->read_event_handler = lt_http_upstream_process_upstream;
+    r->write_event_handler = lt_http_upstream_process_downstream;
+
+    lt_http_upstream_process_upstream(r, u);
+}
+
+
+/* the two-way tunnel after "101 Switching Protocols" */
+
+static void
+lt_http_upstream_upgrade(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    lt_connection_t          *c;
+    lt_http_core_loc_conf_t  *clcf;
+
+    c = r->connection;
+    clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+    /* the client is not to be kept after this */
+    r->keepalive = 0;
+    c->log->action = "proxying upgraded connection";
+
+    u->read_event_handler = lt_http_upstream_upgraded_read_upstream;
+    u->write_event_handler = lt_http_upstream_upgraded_write_upstream;
+    r->read_event_handler = lt_http_upstream_upgraded_read_downstream;
+    r->write_event_handler = lt_http_upstream_upgraded_write_downstream;
+
+    if (clcf->tcp_nodelay) {
+        if (c->tcp_nodelay == LT_TCP_NODELAY_UNSET && lt_tcp_nodelay(c) != LT_OK) {
+            lt_http_upstream_finalize_request(r, u, LT_ERROR);
+            return;
+        }
+
+        if (u->peer.connection->tcp_nodelay == LT_TCP_NODELAY_UNSET
+            && u->peer.connection->sockaddr == NULL
+            && lt_tcp_nodelay(u->peer.connection) != LT_OK)
+        {
+            lt_http_upstream_finalize_request(r, u, LT_ERROR);
+            return;
+        }
+    }
+
+    /* the header went into the output chain: push it out now */
+    if (lt_http_output_filter(r, NULL) == LT_ERROR) {
+        lt_http_upstream_finalize_request(r, u, LT_ERROR);
+        return;
+    }
+
+    u->from_client.start = lt_palloc(r->pool, u->conf->buffer_size);
+    if (u->from_client.start == NULL) {
+        lt_http_upstream_finalize_request(r, u, LT_ERROR);
+        return;
+    }
+
+    u->from_client.pos = u->from_client.start;
+    u->from_client.last = u->from_client.start;
+    u->from_client.end = u->from_client.start + u->conf->buffer_size;
+    u->from_client.temporary = 1;
+
+    if (r->header_in->pos < r->header_in->last) {
+        /* the client did not wait for the 101 */
+        size_t  n = lt_min((size_t) (r->header_in->last - r->header_in->pos),
+                           u->conf->buffer_size);
+
+        u->from_client.last = lt_cpymem(u->from_client.last, r->header_in->pos, n);
+        r->header_in->pos += n;
+    }
+
+    if (u->buffer.pos == u->buffer.last) {
+        u->buffer.pos = u->buffer.start;
+        u->buffer.last = u->buffer.start;
+    }
+
+    lt_http_upstream_process_upgraded(r, 1, 1);
+
+    if (u->cleanup) {
+        lt_http_upstream_process_upgraded(r, 0, 1);
+    }
+}
+
+
+static void
+lt_http_upstream_upgraded_read_downstream(lt_http_request_t *r)
+{
+    lt_http_upstream_process_upgraded(r, 0, 0);
+}
+
+
+static void
+lt_http_upstream_upgraded_write_downstream(lt_http_request_t *r)
+{
+    lt_http_upstream_process_upgraded(r, 1, 1);
+}
+
+
+static void
+lt_http_upstream_upgraded_read_upstream(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    lt_http_upstream_process_upgraded(r, 1, 0);
+}
+
+
+static void
+lt_http_upstream_upgraded_write_upstream(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    lt_http_upstream_process_upgraded(r, 0, 1);
+}
+
+
+static void
+lt_http_upstream_process_upgraded(lt_http_request_t *r, unsigned from_upstream,
+    unsigned do_write)
+{
+    size_t                    size;
+    ssize_t                   n;
+    lt_buf_t                 *b;
+    lt_connection_t          *c, *downstream, *upstream, *dst, *src;
+    lt_http_upstream_t       *u;
+    lt_http_core_loc_conf_t  *clcf;
+
+    c = r->connection;
+    u = r->upstream;
+
+    if (u->cleanup == NULL || u->peer.connection == NULL) {
+        return;
+    }
+
+    downstream = c;
+    upstream = u->peer.connection;
+
+    if (downstream->write.timedout) {
+        c->timedout = 1;
+        lt_log_error(LT_LOG_INFO, c->log, ETIMEDOUT, "client timed out");
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_REQUEST_TIME_OUT);
+        return;
+    }
+
+    if (upstream->read.timedout || upstream->write.timedout) {
+        lt_log_error(LT_LOG_ERR, c->log, ETIMEDOUT, "upstream timed out");
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_GATEWAY_TIME_OUT);
+        return;
+    }
+
+    if (from_upstream) {
+        src = upstream;
+        dst = downstream;
+        b = &u->buffer;
+
+    } else {
+        src = downstream;
+        dst = upstream;
+        b = &u->from_client;
+    }
+
+    for ( ;; ) {
+
+        if (do_write) {
+            size = b->last - b->pos;
+
+            if (size && dst->write.ready) {
+                n = lt_send(dst, b->pos, size);
+
+                if (n == LT_ERROR) {
+                    lt_http_upstream_finalize_request(r, u, LT_ERROR);
+                    return;
+                }
+
+                if (n > 0) {
+                    b->pos += n;
+
+                    if (from_upstream) {
+                        u->state->response_length += n;
+                    }
+
+                    if (b->pos == b->last) {
+                        b->pos = b->start;
+                        b->last = b->start;
+                    }
+                }
+            }
+        }
+
+        size = b->end - b->last;
+
+        if (size && src->read.ready) {
+            n = lt_recv(src, b->last, size);
+
+            if (n == LT_AGAIN || n == 0) {
+                break;
+            }
+
+            if (n > 0) {
+                do_write = 1;
+                b->last += n;
+
+                if (from_upstream) {
+                    u->state->bytes_received += n;
+                }
+
+                continue;
+            }
+
+            if (n == LT_ERROR) {
+                src->read.eof = 1;
+            }
+        }
+
+        break;
+    }
+
+    if ((upstream->read.eof && u->buffer.pos == u->buffer.last)
+        || (downstream->read.eof && u->from_client.pos == u->from_client.last)
+        || (downstream->read.eof && upstream->read.eof))
+    {
+        lt_http_upstream_finalize_request(r, u, 0);
+        return;
+    }
+
+    clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+    if (!upstream->write.ready && upstream->read.eof == 0
+        && u->from_client.pos < u->from_client.last)
+    {
+        lt_event_add_timer(&upstream->write, u->conf->send_timeout);
+
+    } else if (upstream->write.timer_set) {
+        lt_event_del_timer(&upstream->write);
+    }
+
+    if (!upstream->read.ready) {
+        lt_event_add_timer(&upstream->read, u->conf->read_timeout);
+
+    } else if (upstream->read.timer_set) {
+        lt_event_del_timer(&upstream->read);
+    }
+
+    if (!downstream->write.ready && u->buffer.pos < u->buffer.last) {
+        lt_event_add_timer(&downstream->write, clcf->send_timeout);
+
+    } else if (downstream->write.timer_set) {
+        lt_event_del_timer(&downstream->write);
+    }
+}
+
+
+/* the unbuffered relay */
+
+static void
+lt_http_upstream_process_non_buffered_downstream(lt_http_request_t *r)
+{
+    lt_event_t          *wev;
+    lt_connection_t     *c;
+    lt_http_upstream_t  *u;
+
+    c = r->connection;
+    u = r->upstream;
+    wev = &c->write;
+
+    c->log->action = "sending to client";
+
+    if (wev->timedout) {
+        c->timedout = 1;
+        lt_log_error(LT_LOG_INFO, c->log, ETIMEDOUT, "client timed out");
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_REQUEST_TIME_OUT);
+        return;
+    }
+
+    lt_http_upstream_process_non_buffered_request(r, 1);
+}
+
+
+static void
+lt_http_upstream_process_non_buffered_upstream(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    lt_connection_t  *c;
+
+    c = u->peer.connection;
+
+    c->log->action = "reading upstream";
+
+    if (c->read.timedout) {
+        lt_log_error(LT_LOG_ERR, c->log, ETIMEDOUT, "upstream timed out");
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_GATEWAY_TIME_OUT);
+        return;
+    }
+
+    lt_http_upstream_process_non_buffered_request(r, 0);
+}
+
+
+static void
+lt_http_upstream_process_non_buffered_request(lt_http_request_t *r, unsigned do_write)
+{
+    int                       rc;
+    size_t                    size;
+    ssize_t                   n;
+    lt_buf_t                 *b;
+    lt_connection_t          *downstream, *upstream;
+    lt_http_upstream_t       *u;
+    lt_http_core_loc_conf_t  *clcf;
+
+    u = r->upstream;
+    downstream = r->connection;
+    upstream = u->peer.connection;
+
+    b = &u->buffer;
+
+    do_write = do_write || u->length == 0;
+
+    for ( ;; ) {
+
+        if (do_write) {
+
+            if (u->out_bufs || u->busy_bufs || downstream->buffered) {
+                rc = lt_http_output_filter(r, u->out_bufs);
+
+                if (rc == LT_ERROR) {
+                    lt_http_upstream_finalize_request(r, u, LT_ERROR);
+                    return;
+                }
+
+                lt_chain_update_chains(r->pool, &u->free_bufs, &u->busy_bufs, &u->out_bufs,
+                                       u->output_tag);
+            }
+
+            if (u->busy_bufs == NULL) {
+
+                if (u->length == 0 || (upstream->read.eof && u->length == -1)) {
+                    lt_http_upstream_finalize_request(r, u, 0);
+                    return;
+                }
+
+                if (upstream->read.eof) {
+                    lt_log_error(LT_LOG_ERR, upstream->log, 0,
+                                 "upstream prematurely closed connection");
+                    lt_http_upstream_finalize_request(r, u, LT_HTTP_BAD_GATEWAY);
+                    return;
+                }
+
+                if (upstream->read.error || u->error) {
+                    lt_http_upstream_finalize_request(r, u, LT_HTTP_BAD_GATEWAY);
+                    return;
+                }
+
+                b->pos = b->start;
+                b->last = b->start;
+            }
+        }
+
+        size = b->end - b->last;
+
+        if (size && upstream->read.ready) {
+
+            n = lt_recv(upstream, b->last, size);
+
+            if (n == LT_AGAIN) {
+                break;
+            }
+
+            if (n > 0) {
+                u->state->bytes_received += n;
+                u->state->response_length += n;
+
+                if (u->input_filter(u->input_filter_ctx, n) == LT_ERROR) {
+                    lt_http_upstream_finalize_request(r, u, LT_ERROR);
+                    return;
+                }
+            }
+
+            do_write = 1;
+
+            continue;
+        }
+
+        break;
+    }
+
+    clcf = lt_http_get_module_loc_conf(r, lt_http_core_module);
+
+    if (downstream->data == r) {
+        if (downstream->buffered || u->busy_bufs) {
+            if (!downstream->write.delayed) {
+                lt_event_add_timer(&downstream->write, clcf->send_timeout);
+            }
+
+        } else if (downstream->write.timer_set) {
+            lt_event_del_timer(&downstream->write);
+        }
+    }
+
+    if (!upstream->read.ready && !upstream->read.eof) {
+        lt_event_add_timer(&upstream->read, u->conf->read_timeout);
+
+    } else if (upstream->read.timer_set) {
+        lt_event_del_timer(&upstream->read);
+    }
+}
+
+
+int
+lt_http_upstream_non_buffered_filter(void *data, ssize_t bytes)
+{
+    lt_buf_t            *b;
+    lt_chain_t          *cl, **ll;
+    lt_http_request_t   *r = data;
+    lt_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    if (u->length == 0) {
+        lt_log_error(LT_LOG_WARN, r->connection->log, 0,
+                     "upstream sent more data than specified in \"Content-Length\" header");
+        return LT_OK;
+    }
+
+    for (cl = u->out_bufs, ll = &u->out_bufs; cl; cl = cl->next) {
+        ll = &cl->next;
+    }
+
+    cl = lt_chain_get_free_buf(r->pool, &u->free_bufs);
+    if (cl == NULL) {
+        return LT_ERROR;
+    }
+
+    *ll = cl;
+
+    b = cl->buf;
+    lt_memzero(b, sizeof(lt_buf_t));
+
+    b->flush = 1;
+    b->memory = 1;
+    b->tag = u->output_tag;
+
+    b->pos = u->buffer.last;
+    b->start = b->pos;
+    u->buffer.last += bytes;
+    b->last = u->buffer.last;
+
+    if (u->length == -1) {
+        return LT_OK;
+    }
+
+    if (bytes > u->length) {
+        lt_log_error(LT_LOG_WARN, r->connection->log, 0,
+                     "upstream sent more data than specified in \"Content-Length\" header");
+
+        b->last = b->pos + u->length;
+        u->length = 0;
+
+        return LT_OK;
+    }
+
+    u->length -= bytes;
+
+    return LT_OK;
+}
+
+
+/* the buffered relay (lt_event_pipe) */
+
+static void
+lt_http_upstream_process_downstream(lt_http_request_t *r)
+{
+    lt_event_t          *wev;
+    lt_connection_t     *c;
+    lt_event_pipe_t     *p;
+    lt_http_upstream_t  *u;
+
+    c = r->connection;
+    u = r->upstream;
+    p = u->pipe;
+    wev = &c->write;
+
+    c->log->action = "sending to client";
+
+    if (wev->timedout) {
+        p->downstream_error = 1;
+        c->timedout = 1;
+        lt_log_error(LT_LOG_INFO, c->log, ETIMEDOUT, "client timed out");
+
+    } else if (lt_event_pipe(p, 1) == LT_ABORT) {
+        lt_http_upstream_finalize_request(r, u, LT_ERROR);
+        return;
+    }
+
+    lt_http_upstream_process_request(r, u);
+}
+
+
+static void
+lt_http_upstream_process_upstream(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    lt_connection_t  *upstream;
+    lt_event_pipe_t  *p;
+
+    upstream = u->peer.connection;
+    p = u->pipe;
+
+    r->connection->log->action = "reading upstream";
+
+    if (upstream->read.timedout) {
+        p->upstream_error = 1;
+        lt_log_error(LT_LOG_ERR, upstream->log, ETIMEDOUT, "upstream timed out");
+
+    } else if (lt_event_pipe(p, 0) == LT_ABORT) {
+        lt_http_upstream_finalize_request(r, u, LT_ERROR);
+        return;
+    }
+
+    lt_http_upstream_process_request(r, u);
+}
+
+
+static void
+lt_http_upstream_process_request(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    lt_event_pipe_t  *p;
+
+    p = u->pipe;
+
+    if (p->downstream_error) {
+        lt_http_upstream_finalize_request(r, u, r->connection->timedout
+                                                ? LT_HTTP_REQUEST_TIME_OUT : LT_ERROR);
+        return;
+    }
+
+    /* the pipe hands everything over once the upstream ended: how it ended
+     * decides between a complete response and a cut one (502: the client's
+     * connection is closed, no last chunk) */
+    if (p->upstream_done || p->upstream_eof || p->upstream_error) {
+        if (p->upstream_done || (p->upstream_eof && p->length == -1)) {
+            lt_http_upstream_finalize_request(r, u, 0);
+            return;
+        }
+
+        if (p->upstream_eof) {
+            lt_log_error(LT_LOG_ERR, r->connection->log, 0,
+                         "upstream prematurely closed connection");
+        }
+
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_BAD_GATEWAY);
+        return;
+    }
+}
+
+
+static void
+lt_http_upstream_dummy_handler(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+}
+
+
+/* lt_http_upstream_retry_fresh: see lt_http_upstream.h */
+int
+lt_http_upstream_retry_fresh(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    /* only a reused connection that failed before any byte of the response,
+     * once per request, and only when the request can be sent again as it
+     * was (its body is kept, it is idempotent or proxy_next_upstream allows
+     * non_idempotent); the balancer is not asked again: the same peer, no
+     * failure counted, no try used */
+    if (!u->peer.cached || u->response_received || u->keepalive_retried
+        || u->body_streaming || u->peer.sockaddr == NULL || r->connection->error
+        || (lt_http_upstream_non_idempotent(r)
+            && !(u->conf->next_upstream & LT_HTTP_UPSTREAM_FT_NON_IDEMPOTENT)))
+    {
+        return LT_DECLINED;
+    }
+
+    u->keepalive_retried = 1;
+
+    lt_log_error(LT_LOG_INFO, r->connection->log, 0,
+                 "reused upstream connection was closed, retrying on a new connection");
+
+    lt_http_upstream_close_peer(u);
+
+    u->peer.reconnect = 1;
+    u->peer.fresh = 1;
+
+    /* the failed try is not a try: its state is forgotten */
+    u->states->nelts--;
+    u->state = NULL;
+
+    lt_http_upstream_connect(r, u);
+
+    return LT_OK;
+}
+
+
+static void
+lt_http_upstream_next(lt_http_request_t *r, lt_http_upstream_t *u, unsigned ft_type)
+{
+    int       status;
+    unsigned  state;
+    uint64_t  timeout;
+
+    if (u->peer.sockaddr) {
+        if (ft_type == LT_HTTP_UPSTREAM_FT_HTTP_403 || ft_type == LT_HTTP_UPSTREAM_FT_HTTP_404) {
+            state = LT_PEER_NEXT;
+
+        } else {
+            state = LT_PEER_FAILED;
+        }
+
+        u->peer.free(&u->peer, u->peer.data, state);
+        u->peer.sockaddr = NULL;
+    }
+
+    if (ft_type == LT_HTTP_UPSTREAM_FT_TIMEOUT) {
+        lt_log_error(LT_LOG_ERR, r->connection->log, ETIMEDOUT, "upstream timed out");
+    }
+
+    if (u->peer.cached && ft_type == LT_HTTP_UPSTREAM_FT_ERROR) {
+        /* a reused connection that failed is not the peer's failure */
+        u->peer.tries++;
+    }
+
+    switch (ft_type) {
+
+    case LT_HTTP_UPSTREAM_FT_TIMEOUT:
+    case LT_HTTP_UPSTREAM_FT_HTTP_504:
+        status = LT_HTTP_GATEWAY_TIME_OUT;
+        break;
+
+    case LT_HTTP_UPSTREAM_FT_HTTP_500:
+        status = LT_HTTP_INTERNAL_SERVER_ERROR;
+        break;
+
+    case LT_HTTP_UPSTREAM_FT_HTTP_503:
+        status = LT_HTTP_SERVICE_UNAVAILABLE;
+        break;
+
+    case LT_HTTP_UPSTREAM_FT_HTTP_403:
+        status = LT_HTTP_FORBIDDEN;
+        break;
+
+    case LT_HTTP_UPSTREAM_FT_HTTP_404:
+        status = LT_HTTP_NOT_FOUND;
+        break;
+
+    case LT_HTTP_UPSTREAM_FT_HTTP_429:
+        status = LT_HTTP_TOO_MANY_REQUESTS;
+        break;
+
+    default:
+        status = LT_HTTP_BAD_GATEWAY;
+    }
+
+    if (r->connection->error) {
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
+
+    u->state->status = (unsigned) status;
+
+    timeout = u->conf->next_upstream_timeout;
+
+    if (u->request_sent && lt_http_upstream_non_idempotent(r)) {
+        ft_type |= LT_HTTP_UPSTREAM_FT_NON_IDEMPOTENT;
+    }
+
+    if (u->peer.tries == 0
+        || (u->conf->next_upstream & ft_type) != ft_type
+        || (u->request_sent && u->body_streaming)
+        || (timeout && lt_current_msec - u->peer.start_time >= timeout))
+    {
+        lt_http_upstream_finalize_request(r, u, status);
+        return;
+    }
+
+    lt_http_upstream_close_peer(u);
+
+    u->peer.fresh = 0;
+
+    lt_http_upstream_connect(r, u);
+}
+
+
+/* lt_http_upstream_close_peer: closes the upstream connection of this try */
+static void
+lt_http_upstream_close_peer(lt_http_upstream_t *u)
+{
+    lt_connection_t  *c;
+
+    c = u->peer.connection;
+
+    if (c == NULL) {
+        return;
+    }
+
+    c->pool = NULL;
+    lt_close_connection(c);
+
+    u->peer.connection = NULL;
+    u->read_timer_armed = 0;
+}
+
+
+static void
+lt_http_upstream_cleanup(void *data)
+{
+    lt_http_request_t  *r = data;
+
+    lt_http_upstream_finalize_request(r, r->upstream, LT_DONE);
+}
+
+
+static lt_chain_t *
+lt_http_upstream_special_buf(lt_http_request_t *r, unsigned last)
+{
+    lt_buf_t    *b;
+    lt_chain_t  *cl;
+
+    b = lt_calloc_buf(r->pool);
+    cl = lt_alloc_chain_link(r->pool);
+
+    if (b == NULL || cl == NULL) {
+        return NULL;
+    }
+
+    if (last) {
+        b->last_buf = 1;
+
+    } else {
+        b->flush = 1;
+    }
+
+    cl->buf = b;
+    cl->next = NULL;
+
+    return cl;
+}
+
+
+static void
+lt_http_upstream_finalize_request(lt_http_request_t *r, lt_http_upstream_t *u, int rc)
+{
+    unsigned     flush;
+    lt_chain_t  *cl;
+
+    if (u->cleanup == NULL) {
+        /* the request was already finalized */
+        lt_http_finalize_request(r, LT_DONE);
+        return;
+    }
+
+    *u->cleanup = NULL;
+    u->cleanup = NULL;
+
+    if (u->resolved && u->resolved->ctx) {
+        lt_resolve_name_done(u->resolved->ctx);
+        u->resolved->ctx = NULL;
+    }
+
+    if (u->state && u->state->response_time == (uint64_t) -1) {
+        u->state->response_time = lt_current_msec - u->start_time;
+
+        if (u->pipe && u->pipe->read_length) {
+            u->state->bytes_received += u->pipe->read_length - (off_t) u->pipe->preread_size;
+            u->state->response_length = u->pipe->read_length;
+        }
+
+        if (u->peer.connection) {
+            u->state->bytes_sent = u->peer.connection->sent - u->sent_start;
+        }
+    }
+
+    if (u->finalize_request) {
+        u->finalize_request(r, rc);
+    }
+
+    if (u->peer.free && u->peer.sockaddr) {
+        u->peer.free(&u->peer, u->peer.data, 0);
+        u->peer.sockaddr = NULL;
+    }
+
+    lt_http_upstream_close_peer(u);
+
+    if (rc == LT_DECLINED) {
+        return;
+    }
+
+    r->connection->log->action = "sending to client";
+
+    if (!u->header_sent || rc == LT_HTTP_REQUEST_TIME_OUT
+        || rc == LT_HTTP_CLIENT_CLOSED_REQUEST || rc == LT_DONE)
+    {
+        if (rc == LT_DONE) {
+            /* the request is being freed (a cleanup) */
+            return;
+        }
+
+        lt_http_finalize_request(r, rc);
+        return;
+    }
+
+    flush = 0;
+
+    if (rc >= LT_HTTP_SPECIAL_RESPONSE) {
+        rc = LT_ERROR;
+        flush = 1;
+    }
+
+    /* an error after the header: what was relayed is flushed (flush), then the
+     * connection closes; a plain LT_ERROR drops it */
+    if (r->header_only || (u->pipe && u->pipe->downstream_error) || (rc == LT_ERROR && !flush)) {
+        if (rc == LT_ERROR) {
+            r->keepalive = 0;
+        }
+
+        lt_http_finalize_request(r, rc);
+        return;
+    }
+
+    if (rc == 0) {
+        cl = lt_http_upstream_special_buf(r, 1);
+
+        rc = cl ? lt_http_output_filter(r, cl) : LT_ERROR;
+
+    } else if (flush) {
+        r->keepalive = 0;
+        cl = lt_http_upstream_special_buf(r, 0);
+
+        rc = cl ? lt_http_output_filter(r, cl) : LT_ERROR;
+    }
+
+    lt_http_finalize_request(r, rc);
+}
+
+
+static void
+lt_http_upstream_handler(lt_event_t *ev)
+{
+    lt_connection_t     *c;
+    lt_http_request_t   *r;
+    lt_http_upstream_t  *u;
+    lt_http_log_ctx_t   *ctx;
+
+    c = ev->data;
+    r = c->data;
+
+    u = r->upstream;
+    c = r->connection;
+
+    ctx = c->log->data;
+    ctx->current_request = r;
+
+    if (ev->delayed && ev->timedout) {
+        ev->delayed = 0;
+        ev->timedout = 0;
+    }
+
+    if (ev->write) {
+        u->write_event_handler(r, u);
+
+    } else {
+        u->read_event_handler(r, u);
+    }
+
+    lt_http_run_posted_requests(c);
+}
+
+
+static void
+lt_http_upstream_rd_check_broken_connection(lt_http_request_t *r)
+{
+    lt_http_upstream_check_broken_connection(r, &r->connection->read);
+}
+
+
+static void
+lt_http_upstream_wr_check_broken_connection(lt_http_request_t *r)
+{
+    lt_http_upstream_check_broken_connection(r, &r->connection->write);
+}
+
+
+static void
+lt_http_upstream_check_broken_connection(lt_http_request_t *r, lt_event_t *ev)
+{
+    int                  n, err;
+    char                 buf[1];
+    lt_connection_t     *c;
+    lt_http_upstream_t  *u;
+
+    c = r->connection;
+    u = r->upstream;
+
+    if (c->error) {
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
+
+    if (ev->write) {
+        return;
+    }
+
+    if (u->body_streaming && !u->request_body_sent && u->peer.connection) {
+        lt_http_upstream_read_request_handler(r);
+        return;
+    }
+
+    if (!ev->pending_eof) {
+        n = (int) recv(c->fd, buf, 1, MSG_PEEK);
+        err = errno;
+
+        if (n > 0) {
+            /* pipelined data: it waits */
+            ev->ready = 0;
+            return;
+        }
+
+        if (n == -1) {
+            if (err == EAGAIN) {
+                ev->ready = 0;
+                return;
+            }
+
+            ev->error = 1;
+
+        } else {
+            err = 0;
+        }
+
+    } else {
+        err = 0;
+    }
+
+    ev->eof = 1;
+    c->error = 1;
+
+    if (u->conf->ignore_client_abort) {
+        return;
+    }
+
+    if (u->peer.connection) {
+        lt_log_error(LT_LOG_INFO, c->log, err,
+                     "client prematurely closed connection, "
+                     "so upstream connection is closed too");
+
+    } else {
+        lt_log_error(LT_LOG_INFO, c->log, err, "client prematurely closed connection");
+    }
+
+    lt_http_upstream_finalize_request(r, u, LT_HTTP_CLIENT_CLOSED_REQUEST);
+}
+
+
+u_char *
+lt_http_upstream_log_error(lt_http_request_t *r, u_char *buf, size_t len)
+{
+    u_char              *p, *last;
+    lt_http_upstream_t  *u;
+
+    u = r->upstream;
+    p = buf;
+    last = buf + len;
+
+    if (u == NULL || u->peer.name == NULL) {
+        return p;
+    }
+
+    p = lt_slprintf(p, last, ", upstream: \"%.*s%.*s%.*s\"", (int) u->schema.len,
+                    u->schema.data, (int) u->peer.name->len, u->peer.name->data,
+                    (int) u->uri.len, u->uri.data);
+
+    return p;
+}
+
+
+/* response headers: noting them */
+
+int
+lt_http_upstream_process_header_line(lt_http_request_t *r, lt_table_elt_t *h)
+{
+    lt_http_upstream_header_t     *hh;
+    lt_http_upstream_main_conf_t  *umcf;
+
+    umcf = lt_http_get_module_main_conf(r, lt_http_upstream_module);
+
+    hh = lt_hash_find(&umcf->headers_in_hash, h->hash, h->lowcase_key, h->key.len);
+
+    if (hh && hh->handler) {
+        return hh->handler(r, h, hh->offset);
+    }
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_process_header_ptr(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset)
+{
+    lt_table_elt_t  **ph;
+
+    ph = (lt_table_elt_t **) ((char *) &r->upstream->headers_in + offset);
+
+    if (*ph == NULL) {
+        *ph = h;
+    }
+
+    h->next = NULL;
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_process_multi_header_lines(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset)
+{
+    lt_table_elt_t  **ph;
+
+    ph = (lt_table_elt_t **) ((char *) &r->upstream->headers_in + offset);
+
+    while (*ph) {
+        ph = &(*ph)->next;
+    }
+
+    *ph = h;
+    h->next = NULL;
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_process_content_length(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset)
+{
+    int64_t              n;
+    lt_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    if (u->headers_in.content_length) {
+        lt_log_error(LT_LOG_ERR, r->connection->log, 0,
+                     "upstream sent duplicate header line: \"%.*s: %.*s\", "
+                     "previous value: \"%.*s: %.*s\"",
+                     (int) h->key.len, h->key.data, (int) h->value.len, h->value.data,
+                     (int) u->headers_in.content_length->key.len,
+                     u->headers_in.content_length->key.data,
+                     (int) u->headers_in.content_length->value.len,
+                     u->headers_in.content_length->value.data);
+        return LT_HTTP_UPSTREAM_INVALID_HEADER;
+    }
+
+    n = lt_atoi(h->value.data, h->value.len);
+
+    if (n == LT_ERROR) {
+        lt_log_error(LT_LOG_ERR, r->connection->log, 0,
+                     "upstream sent invalid \"Content-Length\" header: \"%.*s: %.*s\"",
+                     (int) h->key.len, h->key.data, (int) h->value.len, h->value.data);
+        return LT_HTTP_UPSTREAM_INVALID_HEADER;
+    }
+
+    h->next = NULL;
+    u->headers_in.content_length = h;
+    u->headers_in.content_length_n = (off_t) n;
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_process_last_modified(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset)
+{
+    lt_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    h->next = NULL;
+    u->headers_in.last_modified = h;
+    u->headers_in.last_modified_time = lt_parse_http_time(h->value.data, h->value.len);
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_process_connection(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset)
+{
+    lt_table_elt_t     **ph;
+    lt_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    for (ph = &u->headers_in.connection; *ph; ph = &(*ph)->next) { /* void */ }
+
+    *ph = h;
+    h->next = NULL;
+
+    if (lt_strlcasestrn(h->value.data, h->value.data + h->value.len, (u_char *) "close",
+                        sizeof("close") - 1))
+    {
+        u->headers_in.connection_close = 1;
+    }
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_process_transfer_encoding(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset)
+{
+    lt_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    if (u->headers_in.transfer_encoding) {
+        lt_log_error(LT_LOG_ERR, r->connection->log, 0,
+                     "upstream sent duplicate header line: \"%.*s: %.*s\", "
+                     "previous value: \"%.*s: %.*s\"",
+                     (int) h->key.len, h->key.data, (int) h->value.len, h->value.data,
+                     (int) u->headers_in.transfer_encoding->key.len,
+                     u->headers_in.transfer_encoding->key.data,
+                     (int) u->headers_in.transfer_encoding->value.len,
+                     u->headers_in.transfer_encoding->value.data);
+        return LT_HTTP_UPSTREAM_INVALID_HEADER;
+    }
+
+    u->headers_in.transfer_encoding = h;
+    h->next = NULL;
+
+    if (h->value.len == 7 && lt_strncasecmp(h->value.data, (u_char *) "chunked", 7) == 0) {
+        u->headers_in.chunked = 1;
+
+    } else {
+        lt_log_error(LT_LOG_ERR, r->connection->log, 0,
+                     "upstream sent unknown \"Transfer-Encoding\": \"%.*s\"",
+                     (int) h->value.len, h->value.data);
+        return LT_HTTP_UPSTREAM_INVALID_HEADER;
+    }
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_process_limit_rate(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset)
+{
+    int64_t              n;
+    lt_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    h->next = NULL;
+    u->headers_in.x_accel_limit_rate = h;
+
+    if (u->conf->ignore_headers & LT_HTTP_UPSTREAM_IGN_XA_LIMIT_RATE) {
+        return LT_OK;
+    }
+
+    n = lt_atoi(h->value.data, h->value.len);
+
+    if (n != LT_ERROR) {
+        r->limit_rate = (size_t) n;
+        r->limit_rate_set = 1;
+    }
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_process_buffering(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset)
+{
+    lt_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    if (u->conf->ignore_headers & LT_HTTP_UPSTREAM_IGN_XA_BUFFERING) {
+        return LT_OK;
+    }
+
+    if (u->conf->module.len == 0 || !u->accel) {
+        return LT_OK;
+    }
+
+    if (h->value.len == 2 && lt_strncasecmp(h->value.data, (u_char *) "no", 2) == 0) {
+        u->headers_in.x_accel_buffering_off = 1;
+        u->headers_in.x_accel_buffering_on = 0;
+
+    } else if (h->value.len == 3
+               && lt_strncasecmp(h->value.data, (u_char *) "yes", 3) == 0)
+    {
+        u->headers_in.x_accel_buffering_on = 1;
+        u->headers_in.x_accel_buffering_off = 0;
+    }
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_process_charset(lt_http_request_t *r, lt_table_elt_t *h, uintptr_t offset)
+{
+    if (r->upstream->conf->ignore_headers & LT_HTTP_UPSTREAM_IGN_XA_CHARSET) {
+        return LT_OK;
+    }
+
+    r->headers_out.override_charset = &h->value;
+
+    return LT_OK;
+}
+
+
+/* response headers: passing them to the client */
+
+static int
+lt_http_upstream_ignore_header_line(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset)
+{
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_copy_header_line(lt_http_request_t *r, lt_table_elt_t *h, uintptr_t offset)
+{
+    lt_table_elt_t  *ho, **ph;
+
+    ho = lt_list_push(&r->headers_out.headers);
+    if (ho == NULL) {
+        return LT_ERROR;
+    }
+
+    *ho = *h;
+    ho->next = NULL;
+
+    if (offset) {
+        ph = (lt_table_elt_t **) ((char *) &r->headers_out + offset);
+        *ph = ho;
+    }
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_copy_multi_header_lines(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset)
+{
+    lt_table_elt_t  *ho, **ph;
+
+    ho = lt_list_push(&r->headers_out.headers);
+    if (ho == NULL) {
+        return LT_ERROR;
+    }
+
+    *ho = *h;
+    ho->next = NULL;
+
+    if (offset) {
+        ph = (lt_table_elt_t **) ((char *) &r->headers_out + offset);
+
+        while (*ph) {
+            ph = &(*ph)->next;
+        }
+
+        *ph = ho;
+    }
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_copy_content_type(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset)
+{
+    u_char  *p, *last;
+
+    r->headers_out.content_type_len = h->value.len;
+    r->headers_out.content_type = h->value;
+    r->headers_out.content_type_lowcase = NULL;
+
+    for (p = h->value.data; *p; p++) {
+
+        if (p == h->value.data + h->value.len) {
+            break;
+        }
+
+        if (*p != ';') {
+            continue;
+        }
+
+        last = p;
+
+        while (*++p == ' ') { /* void */ }
+
+        if (p >= h->value.data + h->value.len) {
+            return LT_OK;
+        }
+
+        if (lt_strncasecmp(p, (u_char *) "charset=", 8) != 0) {
+            continue;
+        }
+
+        p += 8;
+
+        r->headers_out.content_type_len = last - h->value.data;
+
+        if (*p == '"') {
+            p++;
+        }
+
+        last = h->value.data + h->value.len;
+
+        if (*(last - 1) == '"') {
+            last--;
+        }
+
+        r->headers_out.charset.len = last - p;
+        r->headers_out.charset.data = p;
+
+        return LT_OK;
+    }
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_copy_last_modified(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset)
+{
+    lt_table_elt_t  *ho;
+
+    ho = lt_list_push(&r->headers_out.headers);
+    if (ho == NULL) {
+        return LT_ERROR;
+    }
+
+    *ho = *h;
+    ho->next = NULL;
+
+    r->headers_out.last_modified = ho;
+    r->headers_out.last_modified_time = r->upstream->headers_in.last_modified_time;
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_rewrite_location(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset)
+{
+    int              rc;
+    lt_table_elt_t  *ho;
+
+    ho = lt_list_push(&r->headers_out.headers);
+    if (ho == NULL) {
+        return LT_ERROR;
+    }
+
+    *ho = *h;
+    ho->next = NULL;
+
+    if (r->upstream->rewrite_redirect) {
+        rc = r->upstream->rewrite_redirect(r, ho, 0);
+
+        if (rc == LT_DECLINED) {
+            return LT_OK;
+        }
+
+        if (rc == LT_OK) {
+            r->headers_out.location = ho;
+        }
+
+        return rc;
+    }
+
+    if (ho->value.len && ho->value.data[0] != '/') {
+        r->headers_out.location = ho;
+    }
+
+    /* a relative Location the upstream sent is not made absolute */
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_rewrite_refresh(lt_http_request_t *r, lt_table_elt_t *h, uintptr_t offset)
+{
+    int              rc;
+    u_char          *p;
+    lt_table_elt_t  *ho;
+
+    ho = lt_list_push(&r->headers_out.headers);
+    if (ho == NULL) {
+        return LT_ERROR;
+    }
+
+    *ho = *h;
+    ho->next = NULL;
+
+    if (r->upstream->rewrite_redirect) {
+        p = lt_strlcasestrn(ho->value.data, ho->value.data + ho->value.len,
+                            (u_char *) "url=", 4);
+
+        if (p) {
+            rc = r->upstream->rewrite_redirect(r, ho, p + 4 - ho->value.data);
+
+        } else {
+            return LT_OK;
+        }
+
+        if (rc == LT_DECLINED) {
+            return LT_OK;
+        }
+
+        return rc;
+    }
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_rewrite_set_cookie(lt_http_request_t *r, lt_table_elt_t *h,
+    uintptr_t offset)
+{
+    int              rc;
+    lt_table_elt_t  *ho;
+
+    ho = lt_list_push(&r->headers_out.headers);
+    if (ho == NULL) {
+        return LT_ERROR;
+    }
+
+    *ho = *h;
+    ho->next = NULL;
+
+    if (r->upstream->rewrite_cookie) {
+        rc = r->upstream->rewrite_cookie(r, ho);
+        return rc == LT_DECLINED ? LT_OK : rc;
+    }
+
+    return LT_OK;
+}
+
+
+/* lt_http_upstream_copy_upgrade: "Upgrade" is passed only with a 101 */
+static int
+lt_http_upstream_copy_upgrade(lt_http_request_t *r, lt_http_upstream_header_t *hh,
+    lt_table_elt_t *h)
+{
+    if (r->upstream->upgrade) {
+        return lt_http_upstream_copy_header_line(r, h, 0);
+    }
+
+    return LT_OK;
+}
+
+
+/* variables */
+
+static int lt_http_upstream_addr_variable(lt_http_request_t *r,
+    lt_http_variable_value_t *v, uintptr_t data);
+static int lt_http_upstream_status_variable(lt_http_request_t *r,
+    lt_http_variable_value_t *v, uintptr_t data);
+static int lt_http_upstream_time_variable(lt_http_request_t *r,
+    lt_http_variable_value_t *v, uintptr_t data);
+static int lt_http_upstream_length_variable(lt_http_request_t *r,
+    lt_http_variable_value_t *v, uintptr_t data);
+static int lt_http_upstream_header_variable(lt_http_request_t *r,
+    lt_http_variable_value_t *v, uintptr_t data);
+static int lt_http_upstream_trailer_variable(lt_http_request_t *r,
+    lt_http_variable_value_t *v, uintptr_t data);
+static int lt_http_upstream_cookie_variable(lt_http_request_t *r,
+    lt_http_variable_value_t *v, uintptr_t data);
+
+#define LT_UPV_CONNECT   0
+#define LT_UPV_HEADER    1
+#define LT_UPV_RESPONSE  2
+
+#define LT_UPV_LENGTH    0
+#define LT_UPV_RECEIVED  1
+#define LT_UPV_SENT      2
+
+static lt_http_variable_t  lt_http_upstream_vars[] = {
+
+    { lt_string("upstream_addr"), NULL, lt_http_upstream_addr_variable, 0,
+      LT_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { lt_string("upstream_status"), NULL, lt_http_upstream_status_variable, 0,
+      LT_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { lt_string("upstream_connect_time"), NULL, lt_http_upstream_time_variable,
+      LT_UPV_CONNECT, LT_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { lt_string("upstream_header_time"), NULL, lt_http_upstream_time_variable,
+      LT_UPV_HEADER, LT_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { lt_string("upstream_response_time"), NULL, lt_http_upstream_time_variable,
+      LT_UPV_RESPONSE, LT_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { lt_string("upstream_response_length"), NULL, lt_http_upstream_length_variable,
+      LT_UPV_LENGTH, LT_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { lt_string("upstream_bytes_received"), NULL, lt_http_upstream_length_variable,
+      LT_UPV_RECEIVED, LT_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { lt_string("upstream_bytes_sent"), NULL, lt_http_upstream_length_variable,
+      LT_UPV_SENT, LT_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { lt_string("upstream_http_"), NULL, lt_http_upstream_header_variable, 0,
+      LT_HTTP_VAR_NOCACHEABLE | LT_HTTP_VAR_PREFIX, 0 },
+
+    { lt_string("upstream_trailer_"), NULL, lt_http_upstream_trailer_variable, 0,
+      LT_HTTP_VAR_NOCACHEABLE | LT_HTTP_VAR_PREFIX, 0 },
+
+    { lt_string("upstream_cookie_"), NULL, lt_http_upstream_cookie_variable, 0,
+      LT_HTTP_VAR_NOCACHEABLE | LT_HTTP_VAR_PREFIX, 0 },
+
+    lt_http_null_variable
+};
+
+
+static int
+lt_http_upstream_add_variables(lt_conf_t *cf)
+{
+    lt_http_variable_t  *var, *v;
+
+    for (v = lt_http_upstream_vars; v->name.len; v++) {
+        var = lt_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return LT_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_var_set(lt_http_variable_value_t *v, u_char *data, size_t len)
+{
+    v->len = (unsigned) len;
+    v->data = data;
+    v->valid = 1;
+    v->no_cacheable = 0;
+    v->not_found = 0;
+
+    return LT_OK;
+}
+
+
+static int
+lt_http_upstream_var_not_found(lt_http_variable_value_t *v)
+{
+    v->not_found = 1;
+    return LT_OK;
+}
+
+
+/* lt_http_upstream_states: the tries, or NULL when there were none */
+static lt_http_upstream_state_t *
+lt_http_upstream_states(lt_http_request_t *r, size_t *n)
+{
+    lt_http_upstream_t  *u;
+
+    u = r->upstream;
+
+    if (u == NULL || u->states == NULL || u->states->nelts == 0) {
+        return NULL;
+    }
+
+    *n = u->states->nelts;
+
+    return u->states->elts;
+}
+
+
+static int
+lt_http_upstream_addr_variable(lt_http_request_t *r, lt_http_variable_value_t *v,
+    uintptr_t data)
+{
+    size_t                     i, n, len;
+    u_char                    *p;
+    lt_http_upstream_state_t  *state;
+
+    state = lt_http_upstream_states(r, &n);
+
+    if (state == NULL) {
+        return lt_http_upstream_var_not_found(v);
+    }
+
+    len = 0;
+
+    for (i = 0; i < n; i++) {
+        len += (state[i].peer ? state[i].peer->len : 0) + 3;
+    }
+
+    p = lt_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return LT_ERROR;
+    }
+
+    v->data = p;
+
+    for (i = 0; ; ) {
+        if (state[i].peer) {
+            p = lt_cpymem(p, state[i].peer->data, state[i].peer->len);
+        }
+
+        if (++i == n) {
+            break;
+        }
+
+        if (state[i].peer) {
+            *p++ = ',';
+            *p++ = ' ';
+
+        } else {
+            *p++ = ' ';
+            *p++ = ':';
+            *p++ = ' ';
+
+            if (++i == n) {
+                break;
+            }
+        }
+    }
+
+    return lt_http_upstream_var_set(v, v->data, p - v->data);
+}
+
+
+static int
+lt_http_upstream_status_variable(lt_http_request_t *r, lt_http_variable_value_t *v,
+    uintptr_t data)
+{
+    size_t                     i, n;
+    u_char                    *p;
+    lt_http_upstream_state_t  *state;
+
+    state = lt_http_upstream_states(r, &n);
+
+    if (state == NULL) {
+        return lt_http_upstream_var_not_found(v);
+    }
+
+    p = lt_pnalloc(r->pool, n * 6);
+    if (p == NULL) {
+        return LT_ERROR;
+    }
+
+    v->data = p;
+
+    for (i = 0; ; ) {
+        if (state[i].status) {
+            unsigned  st = state[i].status % 1000;
+
+            *p++ = (u_char) ('0' + st / 100);
+            *p++ = (u_char) ('0' + st / 10 % 10);
+            *p++ = (u_char) ('0' + st % 10);
+
+        } else {
+            *p++ = '-';
+        }
+
+        if (++i == n) {
+            break;
+        }
+
+        if (state[i].peer) {
+            *p++ = ',';
+            *p++ = ' ';
+
+        } else {
+            *p++ = ' ';
+            *p++ = ':';
+            *p++ = ' ';
+
+            if (++i == n) {
+                break;
+            }
+        }
+    }
+
+    return lt_http_upstream_var_set(v, v->data, p - v->data);
+}
+
+
+static int
+lt_http_upstream_time_variable(lt_http_request_t *r, lt_http_variable_value_t *v,
+    uintptr_t data)
+{
+    size_t                     i, n;
+    u_char                    *p;
+    uint64_t                   ms;
+    lt_http_upstream_state_t  *state;
+
+    state = lt_http_upstream_states(r, &n);
+
+    if (state == NULL) {
+        return lt_http_upstream_var_not_found(v);
+    }
+
+    p = lt_pnalloc(r->pool, n * (LT_INT64_LEN + 7));
+    if (p == NULL) {
+        return LT_ERROR;
+    }
+
+    v->data = p;
+
+    for (i = 0; ; ) {
+        if (data == LT_UPV_CONNECT) {
+            ms = state[i].connect_time;
+
+        } else if (data == LT_UPV_HEADER) {
+            ms = state[i].header_time;
+
+        } else {
+            /* a try still running has none yet ("-"), as nginx */
+            ms = state[i].response_time;
+        }
+
+        if (ms != (uint64_t) -1) {
+            p = lt_slprintf(p, p + LT_INT64_LEN + 4, "%llu.%03llu",
+                            (unsigned long long) (ms / 1000),
+                            (unsigned long long) (ms % 1000));
+
+        } else {
+            *p++ = '-';
+        }
+
+        if (++i == n) {
+            break;
+        }
+
+        if (state[i].peer) {
+            *p++ = ',';
+            *p++ = ' ';
+
+        } else {
+            *p++ = ' ';
+            *p++ = ':';
+            *p++ = ' ';
+
+            if (++i == n) {
+                break;
+            }
+        }
+    }
+
+    return lt_http_upstream_var_set(v, v->data, p - v->data);
+}
+
+
+static int
+lt_http_upstream_length_variable(lt_http_request_t *r, lt_http_variable_value_t *v,
+    uintptr_t data)
+{
+    size_t                     i, n;
+    u_char                    *p;
+    off_t                      len;
+    lt_http_upstream_state_t  *state;
+
+    state = lt_http_upstream_states(r, &n);
+
+    if (state == NULL) {
+        return lt_http_upstream_var_not_found(v);
+    }
+
+    p = lt_pnalloc(r->pool, n * (LT_INT64_LEN + 3));
+    if (p == NULL) {
+        return LT_ERROR;
+    }
+
+    v->data = p;
+
+    for (i = 0; ; ) {
+        if (data == LT_UPV_LENGTH) {
+            len = state[i].response_length;
+
+        } else if (data == LT_UPV_RECEIVED) {
+            len = state[i].bytes_received;
+
+        } else {
+            len = state[i].bytes_sent;
+        }
+
+        p = lt_sprint_uint(p, (uint64_t) len);
+
+        if (++i == n) {
+            break;
+        }
+
+        if (state[i].peer) {
+            *p++ = ',';
+            *p++ = ' ';
+
+        } else {
+            *p++ = ' ';
+            *p++ = ':';
+            *p++ = ' ';
+
+            if (++i == n) {
+                break;
+            }
+        }
+    }
+
+    return lt_http_upstream_var_set(v, v->data, p - v->data);
+}
+
+
+static int
+lt_http_upstream_header_variable(lt_http_request_t *r, lt_http_variable_value_t *v,
+    uintptr_t data)
+{
+    if (r->upstream == NULL || r->upstream->headers_in.headers.part.elts == NULL) {
+        return lt_http_upstream_var_not_found(v);
+    }
+
+    return lt_http_variable_unknown_header(r, v, (lt_str_t *) data,
+                                           &r->upstream->headers_in.headers,
+                                           sizeof("upstream_http_") - 1);
+}
+
+
+static int
+lt_http_upstream_trailer_variable(lt_http_request_t *r, lt_http_variable_value_t *v,
+    uintptr_t data)
+{
+    if (r->upstream == NULL || r->upstream->headers_in.trailers.part.elts == NULL) {
+        return lt_http_upstream_var_not_found(v);
+    }
+
+    return lt_http_variable_unknown_header(r, v, (lt_str_t *) data,
+                                           &r->upstream->headers_in.trailers,
+                                           sizeof("upstream_trailer_") - 1);
+}
+
+
+/* lt_http_upstream_cookie_variable: the value of a cookie the upstream sets:
+ * "name=value" at the start of a Set-Cookie */
+static int
+lt_http_upstream_cookie_variable(lt_http_request_t *r, lt_http_variable_value_t *v,
+    uintptr_t data)
+{
+    u_char          *start, *end, *eq;
+    lt_str_t        *name = (lt_str_t *) data, cookie;
+    lt_table_elt_t  *h;
+
+    if (r->upstream == NULL) {
+        return lt_http_upstream_var_not_found(v);
+    }
+
+    cookie.data = name->data + sizeof("upstream_cookie_") - 1;
+    cookie.len = name->len - (sizeof("upstream_cookie_") - 1);
+
+    /* "name = value ; attributes": spaces around "=" and before ";" are not
+     * part of the name or the value (tabs are) */
+    for (h = r->upstream->headers_in.set_cookie; h; h = h->next) {
+        start = h->value.data;
+        end = h->value.data + h->value.len;
+
+        while (start < end && *start == ' ') {
+            start++;
+        }
+
+        for (eq = start; eq < end && *eq != '=' && *eq != ' ' && *eq != ';'; eq++) {
+            /* void */
+        }
+
+        if ((size_t) (eq - start) != cookie.len
+            || lt_strncasecmp(start, cookie.data, cookie.len) != 0)
+        {
+            continue;
+        }
+
+        while (eq < end && *eq == ' ') {
+            eq++;
+        }
+
+        if (eq == end || *eq != '=') {
+            continue;
+        }
+
+        start = eq + 1;
+
+        while (start < end && *start == ' ') {
+            start++;
+        }
+
+        eq = lt_strlchr(start, end, ';');
+
+        if (eq) {
+            end = eq;
+        }
+
+        while (end > start && end[-1] == ' ') {
+            end--;
+        }
+
+        return lt_http_upstream_var_set(v, start, end - start);
+    }
+
+    return lt_http_upstream_var_not_found(v);
+}
+
+
+/* configuration */
+
+static void *
+lt_http_upstream_create_main_conf(lt_conf_t *cf)
+{
+    lt_http_upstream_main_conf_t  *umcf;
+
+    umcf = lt_pcalloc(cf->pool, sizeof(lt_http_upstream_main_conf_t));
+    if (umcf == NULL) {
+        return NULL;
+    }
+
+    if (lt_array_init(&umcf->upstreams, cf->pool, 4, sizeof(lt_http_upstream_srv_conf_t *))
+        != LT_OK)
+    {
+        return NULL;
+    }
+
+    return umcf;
+}
+
+
+static char *
+lt_http_upstream_init_main_conf(lt_conf_t *cf, void *conf)
+{
+    size_t                          i, n;
+    lt_hash_key_t                  *keys;
+    lt_http_upstream_init_pt        init;
+    lt_http_upstream_header_t      *header;
+    lt_http_upstream_srv_conf_t   **uscfp;
+    lt_http_upstream_main_conf_t   *umcf = conf;
+
+    uscfp = umcf->upstreams.elts;
+
+    for (i = 0; i < umcf->upstreams.nelts; i++) {
+        init = uscfp[i]->peer.init_upstream ? uscfp[i]->peer.init_upstream
+                                            : lt_http_upstream_init_round_robin;
+
+        if (init(cf, uscfp[i]) != LT_OK) {
+            return LT_CONF_ERROR;
+        }
+    }
+
+    for (n = 0; lt_http_upstream_headers_in[n].name.len; n++) { /* void */ }
+
+    keys = lt_pcalloc(cf->temp_pool, n * sizeof(lt_hash_key_t));
+    if (keys == NULL) {
+        return LT_CONF_ERROR;
+    }
+
+    for (i = 0; i < n; i++) {
+        header = &lt_http_upstream_headers_in[i];
+        keys[i].key = header->name;
+        keys[i].key_hash = 0;
+        keys[i].value = header;
+    }
+
+    if (lt_hash_init(&umcf->headers_in_hash, cf->pool, keys, n, LT_HASH_CASELESS, NULL)
+        != LT_OK)
+    {
+        return LT_CONF_ERROR;
+    }
+
+    return LT_CONF_OK;
+}
+
+
+lt_http_upstream_srv_conf_t *
+lt_http_upstream_add(lt_conf_t *cf, lt_url_t *u, unsigned flags)
+{
+    size_t                          i;
+    lt_http_upstream_server_t      *us;
+    lt_http_upstream_srv_conf_t    *uscf, **uscfp;
+    lt_http_upstream_main_conf_t   *umcf;
+
+    umcf = lt_http_conf_get_module_main_conf(cf, lt_http_upstream_module);
+
+    uscfp = umcf->upstreams.elts;
+
+    for (i = 0; i < umcf->upstreams.nelts; i++) {
+
+        if (uscfp[i]->host.len != u->host.len
+            || lt_strncasecmp(uscfp[i]->host.data, u->host.data, u->host.len) != 0)
+        {
+            continue;
+        }
+
+        if ((flags & LT_HTTP_UPSTREAM_CREATE)
+            && (uscfp[i]->flags & LT_HTTP_UPSTREAM_CREATE))
+        {
+            lt_conf_log_error(LT_LOG_EMERG, cf, 0, "duplicate upstream \"%.*s\"",
+                              (int) u->host.len, u->host.data);
+            return NULL;
+        }
+
+        if ((uscfp[i]->flags & LT_HTTP_UPSTREAM_CREATE) && !u->no_port) {
+            lt_conf_log_error(LT_LOG_EMERG, cf, 0, "upstream \"%.*s\" may not have port %u",
+                              (int) u->host.len, u->host.data, (unsigned) u->port);
+            return NULL;
+        }
+
+        if ((flags & LT_HTTP_UPSTREAM_CREATE) && !uscfp[i]->no_port) {
+            lt_log_error(LT_LOG_EMERG, cf->log, 0,
+                         "upstream \"%.*s\" may not have port %u in %s:%zu",
+                         (int) u->host.len, u->host.data, (unsigned) uscfp[i]->port,
+                         uscfp[i]->file_name, uscfp[i]->line);
+            return NULL;
+        }
+
+        if (uscfp[i]->port && u->port && uscfp[i]->port != u->port) {
+            continue;
+        }
+
+        if (flags & LT_HTTP_UPSTREAM_CREATE) {
+            /* the block defines what an earlier proxy_pass referred to */
+            uscfp[i]->flags = flags;
+            uscfp[i]->port = 0;
+            uscfp[i]->implicit = 0;
+        }
+
+        return uscfp[i];
+    }
+
+    uscf = lt_pcalloc(cf->pool, sizeof(lt_http_upstream_srv_conf_t));
+    if (uscf == NULL) {
+        return NULL;
+    }
+
+    uscf->flags = flags;
+    uscf->host = u->host;
+    uscf->file_name = (u_char *) cf->conf_file->name.data;
+    uscf->line = cf->conf_file->line;
+    uscf->port = u->port;
+    uscf->no_port = u->no_port;
+    uscf->implicit = !(flags & LT_HTTP_UPSTREAM_CREATE);
+
+    if (u->naddrs == 1 && u->addrs) {
+        uscf->servers = lt_array_create(cf->pool, 1, sizeof(lt_http_upstream_server_t));
+        if (uscf->servers == NULL) {
+            return NULL;
+        }
+
+        us = lt_array_push(uscf->servers);
+        if (us == NULL) {
+            return NULL;
+        }
+
+        lt_memzero(us, sizeof(lt_http_upstream_server_t));
+
+        us->addrs = u->addrs;
+        us->naddrs = 1;
+        us->weight = 1;
+        us->max_fails = 1;
+        us->fail_timeout = 10;
+        us->name = u->addrs[0].name;
+    }
+
+    umcf = lt_http_conf_get_module_main_conf(cf, lt_http_upstream_module);
+
+    uscfp = lt_array_push(&umcf->upstreams);
+    if (uscfp == NULL) {
+        return NULL;
+    }
+
+    *uscfp = uscf;
+
+    return uscf;
+}
+
+
+static char *
+lt_http_upstream_block(lt_conf_t *cf, lt_command_t *cmd, void *dummy)
+{
+    char                          *rv;
+    size_t                         i, n;
+    lt_url_t                       u;
+    lt_str_t                      *value;
+    lt_conf_t                      pcf;
+    lt_module_t                   *m;
+    lt_http_conf_ctx_t            *ctx, *http_ctx;
+    lt_http_upstream_srv_conf_t   *uscf;
+
+    lt_memzero(&u, sizeof(lt_url_t));
+
+    value = cf->args->elts;
+    u.host = value[1];
+    u.no_resolve = 1;
+    u.no_port = 1;
+
+    uscf = lt_http_upstream_add(cf, &u,
+                                LT_HTTP_UPSTREAM_CREATE | LT_HTTP_UPSTREAM_WEIGHT
+                                | LT_HTTP_UPSTREAM_MAX_CONNS | LT_HTTP_UPSTREAM_MAX_FAILS
+                                | LT_HTTP_UPSTREAM_FAIL_TIMEOUT | LT_HTTP_UPSTREAM_DOWN
+                                | LT_HTTP_UPSTREAM_BACKUP);
+    if (uscf == NULL) {
+        return LT_CONF_ERROR;
+    }
+
+    uscf->file_name = (u_char *) cf->conf_file->name.data;
+    uscf->line = cf->conf_file->line;
+
+    ctx = lt_pcalloc(cf->pool, sizeof(lt_http_conf_ctx_t));
+    if (ctx == NULL) {
+        return LT_CONF_ERROR;
+    }
+
+    http_ctx = cf->ctx;
+    ctx->main_conf = http_ctx->main_conf;
+
+    n = lt_http_max_module;
+
+    ctx->srv_conf = lt_pcalloc(cf->pool, n * sizeof(void *));
+    ctx->loc_conf = lt_pcalloc(cf->pool, n * sizeof(void *));
+
+    if (ctx->srv_conf == NULL || ctx->loc_conf == NULL) {
+        return LT_CONF_ERROR;
+    }
+
+    ctx->srv_conf[lt_http_upstream_module.ctx_index] = uscf;
+    uscf->srv_conf = ctx->srv_conf;
+
+    for (i = 0; lt_modules[i]; i++) {
+        m = lt_modules[i];
+
+        if (m->type != LT_HTTP_MODULE) {
+            continue;
+        }
+
+        if (m->create_srv_conf) {
+            ctx->srv_conf[m->ctx_index] = m->create_srv_conf(cf);
+            if (ctx->srv_conf[m->ctx_index] == NULL) {
+                return LT_CONF_ERROR;
+            }
+        }
+
+        if (m->create_loc_conf) {
+            ctx->loc_conf[m->ctx_index] = m->create_loc_conf(cf);
+            if (ctx->loc_conf[m->ctx_index] == NULL) {
+                return LT_CONF_ERROR;
+            }
+        }
+    }
+
+    /* the upstream module has no srv conf of its own: the slot is the block */
+    ctx->srv_conf[lt_http_upstream_module.ctx_index] = uscf;
+
+    uscf->servers = lt_array_create(cf->pool, 4, sizeof(lt_http_upstream_server_t));
+    if (uscf->servers == NULL) {
+        return LT_CONF_ERROR;
+    }
+
+    pcf = *cf;
+    cf->ctx = ctx;
+    cf->cmd_type = LT_CTX_UPSTREAM;
+
+    rv = lt_conf_parse(cf, NULL);
+
+    *cf = pcf;
+
+    if (rv != LT_CONF_OK) {
+        return rv;
+    }
+
+    if (uscf->servers->nelts == 0) {
+        lt_conf_log_error(LT_LOG_EMERG, cf, 0, "no servers are inside upstream");
+        return LT_CONF_ERROR;
+    }
+
+    return rv;
+}
+
+
+static char *
+lt_http_upstream_server(lt_conf_t *cf, lt_command_t *cmd, void *conf)
+{
+    lt_http_upstream_srv_conf_t  *uscf = conf;
+
+    size_t                      i;
+    time_t                      fail_timeout;
+    int64_t                     n;
+    lt_str_t                   *value, s;
+    lt_url_t                    u;
+    unsigned                    weight, max_conns, max_fails, down, backup;
+    lt_http_upstream_server_t  *us;
+
+    us = lt_array_push(uscf->servers);
+    if (us == NULL) {
+        return LT_CONF_ERROR;
+    }
+
+    lt_memzero(us, sizeof(lt_http_upstream_server_t));
+
+    value = cf->args->elts;
+
+    weight = 1;
+    max_conns = 0;
+    max_fails = 1;
+    fail_timeout = 10;
+    down = 0;
+    backup = 0;
+
+    for (i = 2; i < cf->args->nelts; i++) {
+
+        if (value[i].len > 7 && lt_strncmp(value[i].data, "weight=", 7) == 0) {
+            if (!(uscf->flags & LT_HTTP_UPSTREAM_WEIGHT)) {
+                goto not_supported;
+            }
+
+            n = lt_atoi(&value[i].data[7], value[i].len - 7);
+
+            if (n == LT_ERROR || n == 0) {
+                goto invalid;
+            }
+
+            weight = (unsigned) n;
+            continue;
+        }
+
+        if (value[i].len > 10 && lt_strncmp(value[i].data, "max_conns=", 10) == 0) {
+            if (!(uscf->flags & LT_HTTP_UPSTREAM_MAX_CONNS)) {
+                goto not_supported;
+            }
+
+            n = lt_atoi(&value[i].data[10], value[i].len - 10);
+
+            if (n == LT_ERROR) {
+                goto invalid;
+            }
+
+            max_conns = (unsigned) n;
+            continue;
+        }
+
+        if (value[i].len > 10 && lt_strncmp(value[i].data, "max_fails=", 10) == 0) {
+            if (!(uscf->flags & LT_HTTP_UPSTREAM_MAX_FAILS)) {
+                goto not_supported;
+            }
+
+            n = lt_atoi(&value[i].data[10], value[i].len - 10);
+
+            if (n == LT_ERROR) {
+                goto invalid;
+            }
+
+            max_fails = (unsigned) n;
+            continue;
+        }
+
+        if (value[i].len > 13 && lt_strncmp(value[i].data, "fail_timeout=", 13) == 0) {
+            if (!(uscf->flags & LT_HTTP_UPSTREAM_FAIL_TIMEOUT)) {
+                goto not_supported;
+            }
+
+            s.len = value[i].len - 13;
+            s.data = &value[i].data[13];
+
+            n = lt_parse_time(&s, 1);
+
+            if (n == LT_ERROR) {
+                goto invalid;
+            }
+
+            fail_timeout = (time_t) n;
+            continue;
+        }
+
+        if (lt_str_eq(&value[i], "backup")) {
+            if (!(uscf->flags & LT_HTTP_UPSTREAM_BACKUP)) {
+                goto not_supported;
+            }
+
+            backup = 1;
+            continue;
+        }
+
+        if (lt_str_eq(&value[i], "down")) {
+            if (!(uscf->flags & LT_HTTP_UPSTREAM_DOWN)) {
+                goto not_supported;
+            }
+
+            down = 1;
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    lt_memzero(&u, sizeof(lt_url_t));
+
+    u.url = value[1];
+    u.default_port = 80;
+
+    if (lt_parse_url(cf->pool, &u) != LT_OK) {
+        if (u.err) {
+            lt_conf_log_error(LT_LOG_EMERG, cf, 0, "%s in upstream \"%.*s\"", u.err,
+                              (int) u.url.len, u.url.data);
+        }
+
+        return LT_CONF_ERROR;
+    }
+
+    us->name = u.url;
+    us->addrs = u.addrs;
+    us->naddrs = u.naddrs;
+    us->weight = weight;
+    us->max_conns = max_conns;
+    us->max_fails = max_fails;
+    us->fail_timeout = fail_timeout;
+    us->down = down;
+    us->backup = backup;
+
+    return LT_CONF_OK;
+
+invalid:
+
+    lt_conf_log_error(LT_LOG_EMERG, cf, 0, "invalid parameter \"%.*s\"", (int) value[i].len,
+                      value[i].data);
+
+    return LT_CONF_ERROR;
+
+not_supported:
+
+    lt_conf_log_error(LT_LOG_EMERG, cf, 0,
+                      "balancing method does not support parameter \"%.*s\"",
+                      (int) value[i].len, value[i].data);
+
+    return LT_CONF_ERROR;
+}
+
+
+int
+lt_http_upstream_hide_headers_hash(lt_conf_t *cf, lt_http_upstream_conf_t *conf,
+    lt_http_upstream_conf_t *prev, const lt_str_t *default_hide_headers)
+{
+    size_t          i, j, n;
+    lt_str_t       *h;
+    lt_array_t      hide;
+    lt_hash_key_t  *hk;
+
+    if (conf->hide_headers == LT_CONF_UNSET_PTR && conf->pass_headers == LT_CONF_UNSET_PTR) {
+        conf->hide_headers = prev->hide_headers;
+        conf->pass_headers = prev->pass_headers;
+        conf->hide_headers_hash = prev->hide_headers_hash;
+
+        if (conf->hide_headers_hash.elts) {
+            return LT_OK;
+        }
+
+    } else {
+        if (conf->hide_headers == LT_CONF_UNSET_PTR) {
+            conf->hide_headers = prev->hide_headers;
+        }
+
+        if (conf->pass_headers == LT_CONF_UNSET_PTR) {
+            conf->pass_headers = prev->pass_headers;
+        }
+    }
+
+    if (lt_array_init(&hide, cf->temp_pool, 4, sizeof(lt_hash_key_t)) != LT_OK) {
+        return LT_ERROR;
+    }
+
+    for (i = 0; default_hide_headers[i].len; i++) {
+        hk = lt_array_push(&hide);
+        if (hk == NULL) {
+            return LT_ERROR;
+        }
+
+        hk->key = default_hide_headers[i];
+        hk->key_hash = 0;
+        hk->value = (void *) 1;
+    }
+
+    if (conf->hide_headers != LT_CONF_UNSET_PTR && conf->hide_headers) {
+        h = conf->hide_headers->elts;
+
+        for (i = 0; i < conf->hide_headers->nelts; i++) {
+            hk = hide.elts;
+
+            for (j = 0; j < hide.nelts; j++) {
+                if (h[i].len == hk[j].key.len
+                    && lt_strncasecmp(h[i].data, hk[j].key.data, h[i].len) == 0)
+                {
+                    goto exist;
+                }
+            }
+
+            hk = lt_array_push(&hide);
+            if (hk == NULL) {
+                return LT_ERROR;
+            }
+
+            hk->key = h[i];
+            hk->key_hash = 0;
+            hk->value = (void *) 1;
+
+        exist:
+
+            continue;
+        }
+    }
+
+    if (conf->pass_headers != LT_CONF_UNSET_PTR && conf->pass_headers) {
+        h = conf->pass_headers->elts;
+        hk = hide.elts;
+
+        for (i = 0; i < conf->pass_headers->nelts; i++) {
+            for (j = 0; j < hide.nelts; j++) {
+                if (hk[j].key.data == NULL) {
+                    continue;
+                }
+
+                if (h[i].len == hk[j].key.len
+                    && lt_strncasecmp(h[i].data, hk[j].key.data, h[i].len) == 0)
+                {
+                    hk[j].key.data = NULL;
+                    break;
+                }
+            }
+        }
+    }
+
+    /* the hash holds the entries that remain */
+    hk = hide.elts;
+    n = 0;
+
+    for (i = 0; i < hide.nelts; i++) {
+        if (hk[i].key.data) {
+            hk[n++] = hk[i];
+        }
+    }
+
+    if (n == 0) {
+        lt_memzero(&conf->hide_headers_hash, sizeof(lt_hash_t));
+        return LT_OK;
+    }
+
+    return lt_hash_init(&conf->hide_headers_hash, cf->pool, hk, n, LT_HASH_CASELESS, NULL)
+           == LT_OK ? LT_OK : LT_ERROR;
+}
+
+
+char *
+lt_http_upstream_bind_set_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
+{
+    int                               rc;
+    char                             *p = conf;
+    lt_str_t                         *value;
+    socklen_t                         len;
+    struct sockaddr_storage           ss;
+    lt_http_upstream_local_t        **plocal, *local;
+    lt_http_compile_complex_value_t   ccv;
+
+    plocal = (lt_http_upstream_local_t **) (p + cmd->offset);
+
+    if (*plocal != LT_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts == 2 && lt_str_eq(&value[1], "off")) {
+        *plocal = NULL;
+        return LT_CONF_OK;
+    }
+
+    local = lt_pcalloc(cf->pool, sizeof(lt_http_upstream_local_t));
+    if (local == NULL) {
+        return LT_CONF_ERROR;
+    }
+
+    *plocal = local;
+
+    if (lt_http_script_variables_count(&value[1])) {
+        local->value = lt_pcalloc(cf->pool, sizeof(lt_http_complex_value_t));
+        if (local->value == NULL) {
+            return LT_CONF_ERROR;
+        }
+
+        lt_memzero(&ccv, sizeof(lt_http_compile_complex_value_t));
+        ccv.cf = cf;
+        ccv.value = &value[1];
+        ccv.complex_value = local->value;
+
+        if (lt_http_compile_complex_value(&ccv) != LT_OK) {
+            return LT_CONF_ERROR;
+        }
+
+    } else {
+        rc = lt_http_upstream_parse_addr_port(value[1].data, value[1].len, &ss, &len);
+
+        if (rc != LT_OK) {
+            lt_conf_log_error(LT_LOG_EMERG, cf, 0, "invalid address \"%.*s\"",
+                              (int) value[1].len, value[1].data);
+            return LT_CONF_ERROR;
+        }
+
+        local->addr = lt_palloc(cf->pool, sizeof(lt_addr_t));
+        if (local->addr == NULL) {
+            return LT_CONF_ERROR;
+        }
+
+        local->addr->sockaddr = lt_palloc(cf->pool, len);
+        if (local->addr->sockaddr == NULL) {
+            return LT_CONF_ERROR;
+        }
+
+        memcpy(local->addr->sockaddr, &ss, len);
+        local->addr->socklen = len;
+        local->addr->name = value[1];
+    }
+
+    if (cf->args->nelts > 2) {
+        if (lt_str_eq(&value[2], "transparent")) {
+            local->transparent = 1;
+
+        } else {
+            lt_conf_log_error(LT_LOG_EMERG, cf, 0, "invalid parameter \"%.*s\"",
+                              (int) value[2].len, value[2].data);
+            return LT_CONF_ERROR;
+        }
+    }
+
+    return LT_CONF_OK;
+}
