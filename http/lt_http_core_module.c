@@ -623,6 +623,7 @@ lt_http_core_merge_timeouts(lt_http_core_loc_conf_t *prev, lt_http_core_loc_conf
     if (conf->resolver == NULL) {
         conf->resolver = prev->resolver;
     }
+
     lt_conf_merge_msec_value(conf->keepalive_time, prev->keepalive_time, 3600000);
     lt_conf_merge_msec_value(conf->keepalive_timeout, prev->keepalive_timeout, 75000);
     lt_conf_merge_sec_value(conf->keepalive_header, prev->keepalive_header, 0);

@@ -112,8 +112,11 @@ lt_http_upstream_zone_copy(lt_slab_pool_t *shpool, const lt_http_upstream_rr_pee
     lt_http_upstream_rr_peer_t   *peer;
     lt_http_upstream_rr_peers_t  *peers;
 
-    size = sizeof(lt_http_upstream_rr_peers_t) + sizeof(lt_str_t) + src->name->len
-           + src->number * sizeof(lt_http_upstream_rr_peer_t) + 8;
+    /* the group, the peers, the name's lt_str_t, the addresses (each aligned),
+     * then the bytes of the names */
+    size = lt_align(sizeof(lt_http_upstream_rr_peers_t), 8)
+           + lt_align(src->number * sizeof(lt_http_upstream_rr_peer_t), 8)
+           + lt_align(sizeof(lt_str_t), 8) + src->name->len;
 
     for (i = 0; i < src->number; i++) {
         size += lt_align(src->peer[i].socklen, 8) + src->peer[i].name.len
@@ -127,18 +130,24 @@ lt_http_upstream_zone_copy(lt_slab_pool_t *shpool, const lt_http_upstream_rr_pee
 
     *peers = *src;
 
-    peer = (lt_http_upstream_rr_peer_t *) (peers + 1);
-    memcpy(peer, src->peer, src->number * sizeof(lt_http_upstream_rr_peer_t));
+    p = (u_char *) peers + lt_align(sizeof(lt_http_upstream_rr_peers_t), 8);
 
-    p = (u_char *) lt_align_ptr(peer + src->number, 8);
+    peer = (lt_http_upstream_rr_peer_t *) p;
+    memcpy(peer, src->peer, src->number * sizeof(lt_http_upstream_rr_peer_t));
+    p += lt_align(src->number * sizeof(lt_http_upstream_rr_peer_t), 8);
+
+    peers->name = (lt_str_t *) p;
+    p += lt_align(sizeof(lt_str_t), 8);
 
     for (i = 0; i < src->number; i++) {
         peer[i].next = (i + 1 < src->number) ? &peer[i + 1] : NULL;
 
         peer[i].sockaddr = (struct sockaddr *) p;
-        p = lt_cpymem(p, src->peer[i].sockaddr, src->peer[i].socklen);
-        p = lt_align_ptr(p, 8);
+        memcpy(p, src->peer[i].sockaddr, src->peer[i].socklen);
+        p += lt_align(src->peer[i].socklen, 8);
+    }
 
+    for (i = 0; i < src->number; i++) {
         peer[i].name.data = p;
         p = lt_cpymem(p, src->peer[i].name.data, src->peer[i].name.len);
 
@@ -146,10 +155,9 @@ lt_http_upstream_zone_copy(lt_slab_pool_t *shpool, const lt_http_upstream_rr_pee
         p = lt_cpymem(p, src->peer[i].server.data, src->peer[i].server.len);
     }
 
-    peers->name = (lt_str_t *) p;
     peers->name->len = src->name->len;
-    peers->name->data = p + sizeof(lt_str_t);
-    memcpy(peers->name->data, src->name->data, src->name->len);
+    peers->name->data = p;
+    memcpy(p, src->name->data, src->name->len);
 
     peers->peer = peer;
     peers->next = NULL;
@@ -185,7 +193,8 @@ lt_http_upstream_zone_same_group(const lt_http_upstream_rr_peers_t *a,
         pb = &b->peer[i];
 
         if (pa->socklen != pb->socklen || memcmp(pa->sockaddr, pb->sockaddr, pa->socklen) != 0
-            || !lt_http_upstream_zone_str_eq(&pa->name, &pb->name) || !lt_http_upstream_zone_str_eq(&pa->server, &pb->server)
+            || !lt_http_upstream_zone_str_eq(&pa->name, &pb->name)
+            || !lt_http_upstream_zone_str_eq(&pa->server, &pb->server)
             || pa->weight != pb->weight || pa->max_fails != pb->max_fails
             || pa->fail_timeout != pb->fail_timeout || pa->max_conns != pb->max_conns
             || pa->down != pb->down)

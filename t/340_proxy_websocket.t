@@ -127,9 +127,10 @@ read_head($s);
 ws_send($s, 'x');
 is(ws_read($s), 'echo:x', 'tunnel with short read timeout');
 my $start = time();
-ok(eof_within($s, 4), 'idle tunnel closed');
+ok(eof_within($s, 8), 'idle tunnel closed');
 my $took = time() - $start;
-ok($took > 0.4 && $took < 2.5, "closed after proxy_read_timeout ($took s)");
+# 600 ms; the upper bound leaves room for a loaded machine
+ok($took > 0.5 && $took < 6, "closed after proxy_read_timeout ($took s)");
 close $s;
 
 # 6. no Upgrade: an ordinary proxied request, Connection: close to the backend
