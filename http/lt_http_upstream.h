@@ -360,6 +360,20 @@ int lt_http_upstream_hide_headers_hash(lt_conf_t *cf, lt_http_upstream_conf_t *c
  * in u->headers_in.headers) by name; LT_OK or LT_ERROR */
 int lt_http_upstream_process_header_line(lt_http_request_t *r, lt_table_elt_t *h);
 
+/* lt_http_upstream_headers_in_hash: the known response headers (their
+ * lt_http_upstream_header_t) hashed by name, at configuration time */
+int lt_http_upstream_headers_in_hash(lt_conf_t *cf, lt_hash_t *hash);
+
+/* lt_http_upstream_pass_header: one response header line h to the client's
+ * headers_out, by the copy handler of its entry in known (the headers_in hash)
+ * or as it is; LT_OK or LT_ERROR */
+int lt_http_upstream_pass_header(lt_http_request_t *r, lt_hash_t *known, lt_table_elt_t *h);
+
+/* lt_http_upstream_parse_addr_port: "addr", "addr:port", "[v6]" or "[v6]:port"
+ * (proxy_bind); LT_OK or LT_DECLINED */
+int lt_http_upstream_parse_addr_port(const u_char *text, size_t len,
+    struct sockaddr_storage *ss, socklen_t *socklen);
+
 /* lt_http_upstream_log_error: the log's ", upstream: ..." part */
 u_char *lt_http_upstream_log_error(lt_http_request_t *r, u_char *buf, size_t len);
 

@@ -22,7 +22,7 @@ use Lintel::Backend;
 my $t = Lintel::Test->new()->has(qw/http http_proxy http_log/);
 my $dir = $t->testdir();
 
-$t->plan(53);
+$t->plan(54);
 
 Lintel::Backend->start(port(8081));
 Lintel::Backend->start(port(8082));
@@ -35,7 +35,10 @@ $t->write_file_expand('lintel.conf', <<"END");
 daemon off;
 events {}
 http {
-    log_format up '\$uri \$status \$upstream_status \$upstream_addr';
+    log_format up '\$uri \$status \$upstream_status \$upstream_addr|\$upstream_connect_time|'
+                  '\$upstream_header_time|\$upstream_response_time|'
+                  '\$upstream_response_length|\$upstream_bytes_received|'
+                  '\$upstream_bytes_sent|';
     access_log $dir/access.log up;
 
     upstream two {
@@ -285,8 +288,11 @@ for (1 .. 20) {
 	last if $log =~ m{/idem/};
 	select undef, undef, undef, 0.1;
 }
-like($log, qr{^/two/x 200 502, 200 127.0.0.1:$dead, 127.0.0.1:\d+$}m,
+like($log, qr{^/two/x 200 502, 200 127.0.0.1:$dead, 127.0.0.1:\d+\|}m,
 	'$upstream_status and $upstream_addr of two tries');
+my ($times) = $log =~ m{^/two/x 200 [^|]*\|(.*)\|$}m;
+like($times // '', qr{^-, \d+\.\d{3}\|-, \d+\.\d{3}\|\d+\.\d{3}, \d+\.\d{3}\|0, [1-9]\d*\|0, [1-9]\d*\|0, [1-9]\d*$},
+	'$upstream_*_time, _response_length, _bytes_received, _bytes_sent of two tries');
 
 ###############################################################################
 # configuration errors
