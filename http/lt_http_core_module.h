@@ -408,6 +408,11 @@ void lt_http_weak_etag(lt_http_request_t *r);
 u_char *lt_http_map_uri_to_path(lt_http_request_t *r, lt_str_t *path, size_t *root_length,
     size_t reserved);
 
+/* lt_http_auth_basic_user: the user and password of "Authorization: Basic"
+ * into r->headers_in.user/passwd (once); LT_OK, LT_DECLINED (none, or not
+ * valid Basic credentials), LT_ERROR */
+int lt_http_auth_basic_user(lt_http_request_t *r);
+
 /* lt_http_slash_redirect: sets Location to the URI (escaped) plus "/" and the
  * arguments; returns 301 (for a directory, or "/dir" of a proxying "/dir/") or
  * 500 */

@@ -780,10 +780,87 @@ lt_http_var_request_method(lt_http_request_t *r, lt_http_variable_value_t *v,
 }
 
 
+int
+lt_http_auth_basic_user(lt_http_request_t *r)
+{
+    u_char          *p, *last, *colon;
+    lt_str_t         encoded, decoded;
+    lt_table_elt_t  *h;
+
+    if (r->headers_in.user.len) {
+        return LT_OK;
+    }
+
+    if (r->headers_in.user.data) {
+        /* tried before: no user */
+        return LT_DECLINED;
+    }
+
+    r->headers_in.user.data = (u_char *) "";
+
+    h = r->headers_in.authorization;
+
+    if (h == NULL || h->value.len < sizeof("Basic ") - 1
+        || lt_strncasecmp(h->value.data, (u_char *) "Basic ", sizeof("Basic ") - 1) != 0)
+    {
+        return LT_DECLINED;
+    }
+
+    p = h->value.data + sizeof("Basic ") - 1;
+    last = h->value.data + h->value.len;
+
+    while (p < last && *p == ' ') {
+        p++;
+    }
+
+    encoded.data = p;
+
+    while (p < last && *p != ' ') {
+        p++;
+    }
+
+    encoded.len = p - encoded.data;
+
+    if (encoded.len == 0) {
+        return LT_DECLINED;
+    }
+
+    decoded.data = lt_pnalloc(r->pool, lt_base64_decoded_length(encoded.len));
+    if (decoded.data == NULL) {
+        return LT_ERROR;
+    }
+
+    if (lt_decode_base64(&decoded, &encoded) != LT_OK) {
+        return LT_DECLINED;
+    }
+
+    colon = memchr(decoded.data, ':', decoded.len);
+
+    if (colon == NULL || colon == decoded.data) {
+        return LT_DECLINED;
+    }
+
+    r->headers_in.user.data = decoded.data;
+    r->headers_in.user.len = colon - decoded.data;
+    r->headers_in.passwd.data = colon + 1;
+    r->headers_in.passwd.len = decoded.data + decoded.len - colon - 1;
+
+    return LT_OK;
+}
+
+
 static int
 lt_http_var_remote_user(lt_http_request_t *r, lt_http_variable_value_t *v, uintptr_t data)
 {
-    if (r->headers_in.user.len) {
+    int  rc;
+
+    rc = lt_http_auth_basic_user(r);
+
+    if (rc == LT_ERROR) {
+        return LT_ERROR;
+    }
+
+    if (rc == LT_OK) {
         return lt_http_var_set(v, r->headers_in.user.data, r->headers_in.user.len);
     }
 

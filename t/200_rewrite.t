@@ -17,7 +17,7 @@ use Test::More;
 use Lintel::Test;
 use Lintel::HTTP;
 
-my $t = Lintel::Test->new()->has(qw/http http_rewrite/)->plan(182);
+my $t = Lintel::Test->new()->has(qw/http http_rewrite/)->plan(186);
 my $dir = $t->testdir();
 
 $t->write_file('html/file.txt', "plain file\n");
@@ -62,6 +62,7 @@ http {
         location /ret/200 { return 200 "text"; }
         location /ret/200var { return 200 "uri=$uri arg=$arg_a"; }
         location /ret/200empty { return 200; }
+        location /ret/user { return 200 "user=[$remote_user]"; }
         location /ret/204 { return 204; }
         location /ret/404 { return 404; }
         location /ret/404text { return 404 "custom not found"; }
@@ -485,5 +486,16 @@ $t->write_file('http.conf', "pid $dir/bad.pid;\nevents {}\nhttp {\nreturn 200;\n
 my ($code, $err) = $t->test_config('http.conf');
 like($err, qr/\[emerg\] "return" directive is not allowed here in \Q$dir\E\/http\.conf:4/,
 	'return in http{}');
+
+# $remote_user from "Authorization: Basic" (user:secret, and a password with ":")
+sub user_of {
+	my ($auth) = @_;
+	return http_body(http("GET /ret/user HTTP/1.0\nHost: localhost\n"
+		. ($auth ? "Authorization: $auth\n" : '') . "\n"));
+}
+is(user_of('Basic dXNlcjpzZWNyZXQ='), 'user=[user]', '$remote_user');
+is(user_of('basic   dTphOmI='), 'user=[u]', '$remote_user: scheme case, spaces, ":" in the password');
+is(user_of('Bearer dXNlcjpzZWNyZXQ='), 'user=[]', '$remote_user: not Basic');
+is(user_of('Basic !!!'), 'user=[]', '$remote_user: not base64');
 
 ###############################################################################
