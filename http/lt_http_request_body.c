@@ -105,6 +105,11 @@ lt_http_body_temp_file(lt_http_request_t *r, lt_http_request_body_t *rb)
 
     rb->temp_file = tf;
 
+    /* nginx's line, which people tune client_body_buffer_size by */
+    lt_log_error(LT_LOG_WARN, r->connection->log, 0,
+                 "a client request body is buffered to a temporary file %s",
+                 tf->name.data);
+
     return LT_OK;
 }
 

@@ -1560,6 +1560,13 @@ lt_http_upstream_send_response(lt_http_request_t *r, lt_http_upstream_t *u)
         u->buffering = 1;
     }
 
+    if (u->conf->force_ranges) {
+        /* proxy_force_ranges: byte ranges of the response whatever the
+         * upstream said (one range at a time, as nginx) */
+        r->allow_ranges = 1;
+        r->single_range = 1;
+    }
+
     rc = lt_http_send_header(r);
 
     if (rc == LT_ERROR || rc > LT_OK) {
@@ -2590,7 +2597,12 @@ lt_http_upstream_check_broken_connection(lt_http_request_t *r, lt_event_t *ev)
     u = r->upstream;
 
     if (c->error) {
-        lt_http_upstream_finalize_request(r, u, LT_HTTP_CLIENT_CLOSED_REQUEST);
+        if (!u->conf->ignore_client_abort) {
+            lt_http_upstream_finalize_request(r, u, LT_HTTP_CLIENT_CLOSED_REQUEST);
+        }
+
+        /* proxy_ignore_client_abort: the upstream's response is read to its
+         * end all the same (and logged with its status) */
         return;
     }
 

@@ -166,6 +166,7 @@ typedef struct {
 
     int                           ignore_client_abort;
     int                           intercept_errors;
+    int                           force_ranges;
     int                           socket_keepalive;
 
     lt_path_t                    *temp_path;

@@ -38,6 +38,8 @@ lt_module_t  lt_http_upstream_module = {
 
 static int lt_http_upstream_state_variable(lt_http_request_t *r,
     lt_http_variable_value_t *v, uintptr_t data);
+static int lt_http_upstream_no_cache_variable(lt_http_request_t *r,
+    lt_http_variable_value_t *v, uintptr_t data);
 static int lt_http_upstream_header_variable(lt_http_request_t *r,
     lt_http_variable_value_t *v, uintptr_t data);
 static int lt_http_upstream_trailer_variable(lt_http_request_t *r,
@@ -80,6 +82,10 @@ static lt_http_variable_t  lt_http_upstream_vars[] = {
 
     { lt_string("upstream_bytes_sent"), NULL, lt_http_upstream_state_variable,
       LT_UPV_SENT, LT_HTTP_VAR_NOCACHEABLE, 0 },
+
+    /* no cache in lintel: always empty ("-" in a log), as nginx without one */
+    { lt_string("upstream_cache_status"), NULL, lt_http_upstream_no_cache_variable, 0,
+      LT_HTTP_VAR_NOCACHEABLE, 0 },
 
     { lt_string("upstream_http_"), NULL, lt_http_upstream_header_variable, 0,
       LT_HTTP_VAR_NOCACHEABLE | LT_HTTP_VAR_PREFIX, 0 },
@@ -262,6 +268,14 @@ lt_http_upstream_state_variable(lt_http_request_t *r, lt_http_variable_value_t *
     }
 
     return lt_http_upstream_var_set(v, v->data, p - v->data);
+}
+
+
+static int
+lt_http_upstream_no_cache_variable(lt_http_request_t *r, lt_http_variable_value_t *v,
+    uintptr_t data)
+{
+    return lt_http_upstream_var_not_found(v);
 }
 
 

@@ -67,6 +67,8 @@ static char *lt_http_proxy_set_header(lt_conf_t *cf, lt_command_t *cmd, void *co
 static char *lt_http_proxy_set_body(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_proxy_method(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_proxy_temp_path(lt_conf_t *cf, lt_command_t *cmd, void *conf);
+static char *lt_http_proxy_cache(lt_conf_t *cf, lt_command_t *cmd, void *conf);
+static char *lt_http_proxy_cache_condition(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_proxy_store_headers_hash(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 
 
@@ -172,6 +174,20 @@ static lt_command_t  lt_http_proxy_commands[] = {
 
     { "proxy_intercept_errors", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_flag_slot, LT_LOC_CONF,
       offsetof(lt_http_proxy_loc_conf_t, upstream.intercept_errors), NULL },
+
+    { "proxy_force_ranges", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_flag_slot, LT_LOC_CONF,
+      offsetof(lt_http_proxy_loc_conf_t, upstream.force_ranges), NULL },
+
+    /* no proxy cache yet: "proxy_cache off" and the cache conditions, which
+     * have no effect without a cache (nginx's own behaviour then), are
+     * accepted so that common configurations load; a cache zone is refused */
+    { "proxy_cache", LT_HTTP_PROXY_LOC, 1, 1, lt_http_proxy_cache, LT_LOC_CONF, 0, NULL },
+
+    { "proxy_cache_bypass", LT_HTTP_PROXY_LOC, 1, LT_CONF_MANY, lt_http_proxy_cache_condition,
+      LT_LOC_CONF, 0, NULL },
+
+    { "proxy_no_cache", LT_HTTP_PROXY_LOC, 1, LT_CONF_MANY, lt_http_proxy_cache_condition,
+      LT_LOC_CONF, 0, NULL },
 
     { "proxy_buffer_size", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_size_slot, LT_LOC_CONF,
       offsetof(lt_http_proxy_loc_conf_t, upstream.buffer_size), NULL },
@@ -1722,6 +1738,7 @@ lt_http_proxy_create_loc_conf(lt_conf_t *cf)
     conf->upstream.pass_request_body = LT_CONF_UNSET;
     conf->upstream.ignore_client_abort = LT_CONF_UNSET;
     conf->upstream.intercept_errors = LT_CONF_UNSET;
+    conf->upstream.force_ranges = LT_CONF_UNSET;
     conf->upstream.socket_keepalive = LT_CONF_UNSET;
 
     conf->upstream.temp_path = LT_CONF_UNSET_PTR;
@@ -1849,6 +1866,7 @@ lt_http_proxy_merge_loc_conf(lt_conf_t *cf, void *parent, void *child)
     lt_conf_merge_value(uc->pass_request_body, up->pass_request_body, 1);
     lt_conf_merge_value(uc->ignore_client_abort, up->ignore_client_abort, 0);
     lt_conf_merge_value(uc->intercept_errors, up->intercept_errors, 0);
+    lt_conf_merge_value(uc->force_ranges, up->force_ranges, 0);
     lt_conf_merge_value(uc->socket_keepalive, up->socket_keepalive, 0);
     lt_conf_merge_value(conf->pass_trailers, prev->pass_trailers, 0);
 
@@ -2271,6 +2289,53 @@ lt_http_proxy_method(lt_conf_t *cf, lt_command_t *cmd, void *conf)
     ccv.complex_value = plcf->method;
 
     return lt_http_compile_complex_value(&ccv) == LT_OK ? LT_CONF_OK : LT_CONF_ERROR;
+}
+
+
+static char *
+lt_http_proxy_cache(lt_conf_t *cf, lt_command_t *cmd, void *conf)
+{
+    lt_str_t  *value;
+
+    value = cf->args->elts;
+
+    if (lt_str_eq(&value[1], "off")) {
+        return LT_CONF_OK;
+    }
+
+    lt_conf_log_error(LT_LOG_EMERG, cf, 0,
+                      "proxy_cache \"%.*s\": lintel has no proxy cache yet; only "
+                      "\"proxy_cache off\" is accepted",
+                      (int) value[1].len, value[1].data);
+
+    return LT_CONF_ERROR;
+}
+
+
+/* proxy_cache_bypass, proxy_no_cache: checked (their variables must exist)
+ * and kept nowhere: without a cache they decide nothing */
+static char *
+lt_http_proxy_cache_condition(lt_conf_t *cf, lt_command_t *cmd, void *conf)
+{
+    size_t                           i;
+    lt_str_t                        *value;
+    lt_http_complex_value_t          cv;
+    lt_http_compile_complex_value_t  ccv;
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        lt_memzero(&ccv, sizeof(lt_http_compile_complex_value_t));
+        ccv.cf = cf;
+        ccv.value = &value[i];
+        ccv.complex_value = &cv;
+
+        if (lt_http_compile_complex_value(&ccv) != LT_OK) {
+            return LT_CONF_ERROR;
+        }
+    }
+
+    return LT_CONF_OK;
 }
 
 

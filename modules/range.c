@@ -770,6 +770,12 @@ lt_http_range_body_filter(lt_http_request_t *r, lt_chain_t *in)
         }
     }
 
+    if (out == NULL) {
+        /* all of it outside the ranges (a proxied body comes in pieces):
+         * nothing to pass, which the write filter would take for a mistake */
+        return LT_OK;
+    }
+
     return lt_http_next_body_filter(LT_HTTP_FILTER_RANGE_BODY, r, out);
 }
 

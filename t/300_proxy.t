@@ -21,7 +21,7 @@ use Lintel::Backend;
 my $t = Lintel::Test->new()->has(qw/http http_proxy http_rewrite http_headers/);
 my $dir = $t->testdir();
 
-$t->plan(54);
+$t->plan(64);
 
 my $b = Lintel::Backend->start(port(8081));
 Lintel::Backend->start("unix:$dir/b.sock");
@@ -31,6 +31,7 @@ $t->write_file_expand('lintel.conf', <<"END");
 daemon off;
 events {}
 http {
+    log_format ab '\$uri \$status \$upstream_status';
     upstream named {
         server 127.0.0.1:%%PORT_8081%%;
     }
@@ -99,6 +100,22 @@ http {
             add_header X-Host \$proxy_host;
             add_header X-Port \$proxy_port;
             add_header X-XFF \$proxy_add_x_forwarded_for;
+        }
+        location /ranges/ {
+            proxy_pass http://127.0.0.1:%%PORT_8081%%/;
+            proxy_force_ranges on;
+            proxy_cache off;
+            proxy_cache_bypass \$http_upgrade \$arg_nocache;
+            proxy_no_cache \$http_pragma;
+            add_header X-Cache "[\$upstream_cache_status]";
+        }
+        location /noranges/ {
+            proxy_pass http://127.0.0.1:%%PORT_8081%%/;
+        }
+        location /abort/ {
+            proxy_pass http://127.0.0.1:%%PORT_8081%%/;
+            proxy_ignore_client_abort on;
+            access_log $dir/abort.log ab;
         }
         location /inherit/ {
             proxy_set_header X-Level server;
@@ -244,6 +261,33 @@ Connection: close
 EOF
 is(() = $r =~ /backend $p1/g, 2, 'two proxied responses on a keep-alive connection');
 
+# proxy_force_ranges, the accepted cache directives (no cache: no effect)
+
+$r = http("GET /ranges/huge/100 HTTP/1.0\nHost: localhost\nRange: bytes=10-19\n\n");
+is(http_status($r) . ' ' . http_body($r), '206 0123456789', 'proxy_force_ranges on: 206');
+is(http_header($r, 'X-Cache'), '[]', '$upstream_cache_status is empty without a cache');
+$r = http("GET /ranges/huge/100 HTTP/1.0\nHost: localhost\nRange: bytes=90-\n\n");
+is(http_status($r) . ' ' . http_body($r), '206 0123456789', 'proxy_force_ranges: the last bytes');
+$r = http("GET /ranges/huge/100 HTTP/1.0\nHost: localhost\nRange: bytes=0-1,5-6\n\n");
+is(http_status($r), 200, 'proxy_force_ranges: several ranges get the whole response (single range only)');
+$r = http("GET /noranges/huge/100 HTTP/1.0\nHost: localhost\nRange: bytes=10-19\n\n");
+is(http_status($r), 200, 'without proxy_force_ranges: the whole response');
+
+# proxy_ignore_client_abort: the response is read to its end and logged with
+# its status although the client went away
+
+my $ab = http_connect();
+http_send($ab, "GET /abort/slow/600 HTTP/1.0\r\nHost: localhost\r\n\r\n");
+select undef, undef, undef, 0.2;
+close $ab;
+my $ablog = '';
+for (1 .. 40) {
+	$ablog = $t->read_file('abort.log');
+	last if $ablog;
+	select undef, undef, undef, 0.1;
+}
+is($ablog, "/abort/slow/600 200 200\n", 'proxy_ignore_client_abort on: 200 from the upstream logged');
+
 ###############################################################################
 # configuration errors
 
@@ -285,6 +329,17 @@ conf_error('proxy_pass_request_body maybe;',
 conf_error('location /x { proxy_pass http://nonexistent.invalid:80; }',
 	qr/host not found in upstream "nonexistent.invalid(:80)?" in \S+bad.conf:5/,
 	'unknown host');
+conf_error('proxy_cache zone1;',
+	qr/proxy_cache "zone1": lintel has no proxy cache yet; only "proxy_cache off" is accepted in \S+bad.conf:5/,
+	'proxy_cache with a zone');
+conf_error('proxy_cache_bypass \$nosuchvar;',
+	qr/unknown "nosuchvar" variable/, 'proxy_cache_bypass with an unknown variable');
+conf_error('proxy_no_cache;',
+	qr/invalid number of arguments in "proxy_no_cache" directive in \S+bad.conf:5/,
+	'proxy_no_cache without arguments');
+conf_error('proxy_force_ranges yes;',
+	qr/invalid value "yes" in "proxy_force_ranges" directive.* in \S+bad.conf:5/,
+	'proxy_force_ranges yes');
 conf_error('proxy_headers_hash_max_size x;',
 	qr/invalid value "x" in "proxy_headers_hash_max_size" directive.* in \S+bad.conf:5/,
 	'proxy_headers_hash_max_size x');

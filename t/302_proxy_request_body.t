@@ -22,7 +22,7 @@ use Lintel::Backend;
 my $t = Lintel::Test->new()->has(qw/http http_proxy http_headers/);
 my $dir = $t->testdir();
 
-$t->plan(22);
+$t->plan(23);
 
 Lintel::Backend->start(port(8081));
 my $dead = port(8083);
@@ -102,6 +102,9 @@ like($r, qr/\r\n\r\nhello\z/, 'buffered: body');
 
 $r = post('/on/a', $big);
 like($r, qr/\r\n\r\n$big\z/, 'buffered in a temp file: body');
+like($t->read_file('error.log'),
+	qr/\[warn\] .*a client request body is buffered to a temporary file \S+/,
+	'the temp file is announced as nginx does');
 
 $r = post('/off/a', $big);
 like($r, qr/^Content-Length: 50000\r$/m, 'unbuffered: Content-Length');
