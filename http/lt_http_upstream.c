@@ -2620,8 +2620,8 @@ lt_http_upstream_check_broken_connection(lt_http_request_t *r, lt_event_t *ev)
         err = errno;
 
         if (n > 0) {
-            /* pipelined data: it waits */
-            ev->ready = 0;
+            /* pipelined data: it waits, and the readiness stays for when this
+             * request ends (edge-triggered: no other event will come) */
             return;
         }
 

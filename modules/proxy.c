@@ -742,7 +742,7 @@ lt_http_proxy_create_request(lt_http_request_t *r)
         p = lt_cpymem(p, r->unparsed_uri.data, r->unparsed_uri.len);
 
     } else {
-        if (r->valid_location) {
+        if (r->valid_location && ctx->vars.uri.len) {
             p = lt_cpymem(p, ctx->vars.uri.data, ctx->vars.uri.len);
         }
 
