@@ -37,6 +37,7 @@ static int lt_http_upstream_test_connect(lt_connection_t *c);
 static int lt_http_upstream_process_headers(lt_http_request_t *r, lt_http_upstream_t *u);
 static void lt_http_upstream_send_response(lt_http_request_t *r, lt_http_upstream_t *u);
 static void lt_http_upstream_upgrade(lt_http_request_t *r, lt_http_upstream_t *u);
+static void lt_http_upstream_upgraded_first_downstream(lt_http_request_t *r);
 static void lt_http_upstream_upgraded_read_downstream(lt_http_request_t *r);
 static void lt_http_upstream_upgraded_write_downstream(lt_http_request_t *r);
 static void lt_http_upstream_upgraded_read_upstream(lt_http_request_t *r,
@@ -1781,11 +1782,24 @@ lt_http_upstream_upgrade(lt_http_request_t *r, lt_http_upstream_t *u)
         u->buffer.last = u->buffer.start;
     }
 
-    lt_http_upstream_process_upgraded(r, 1, 1);
+    /* both directions start now, but a call may finalize the request (the
+     * upstream sent its last bytes and closed): the client's side goes first
+     * through a posted event, which closing the connection cancels */
+    r->read_event_handler = lt_http_upstream_upgraded_first_downstream;
+    lt_post_event(&c->read, &lt_posted_events);
 
-    if (u->cleanup) {
-        lt_http_upstream_process_upgraded(r, 0, 1);
-    }
+    lt_http_upstream_process_upgraded(r, 1, 1);
+}
+
+
+/* lt_http_upstream_upgraded_first_downstream: the first run of the client's
+ * side: what the client sent before the 101 goes out too */
+static void
+lt_http_upstream_upgraded_first_downstream(lt_http_request_t *r)
+{
+    r->read_event_handler = lt_http_upstream_upgraded_read_downstream;
+
+    lt_http_upstream_process_upgraded(r, 0, 1);
 }
 
 
