@@ -1004,6 +1004,39 @@ lt_http_proxy_absent_header(lt_http_request_t *r, const char *key, size_t len,
 }
 
 
+/* lt_http_proxy_skip_interim: a 1xx other than 101 (100 Continue, 103 Early
+ * Hints) is not the answer: it is dropped and the final response parsed from
+ * what follows it (nginx 1.22 passes the 1xx on as the final status, with the
+ * real response as its body). Interim responses without end fill the header
+ * buffer and end as "too big header". */
+static int
+lt_http_proxy_skip_interim(lt_http_request_t *r, lt_http_upstream_t *u, lt_http_proxy_ctx_t *ctx)
+{
+    lt_log_error(LT_LOG_INFO, r->connection->log, 0, "upstream sent interim response %u",
+                 u->headers_in.status_n);
+
+    lt_memzero(&u->headers_in, sizeof(lt_http_upstream_headers_in_t));
+    u->headers_in.content_length_n = -1;
+    u->headers_in.last_modified_time = -1;
+
+    if (lt_list_init(&u->headers_in.headers, r->pool, 8, sizeof(lt_table_elt_t)) != LT_OK
+        || lt_list_init(&u->headers_in.trailers, r->pool, 2, sizeof(lt_table_elt_t)) != LT_OK)
+    {
+        return LT_ERROR;
+    }
+
+    u->state->status = 0;
+    u->keepalive = 0;
+
+    ctx->status_done = 0;
+    lt_http_parse_init(&ctx->parse);
+
+    u->process_header = lt_http_proxy_process_status_line;
+
+    return lt_http_proxy_process_status_line(r);
+}
+
+
 static int
 lt_http_proxy_process_header(lt_http_request_t *r)
 {
@@ -1053,6 +1086,12 @@ lt_http_proxy_process_header(lt_http_request_t *r)
     }
 
     /* the whole header is in */
+
+    if (u->headers_in.status_n >= 100 && u->headers_in.status_n < 200
+        && u->headers_in.status_n != LT_HTTP_SWITCHING_PROTOCOLS)
+    {
+        return lt_http_proxy_skip_interim(r, u, ctx);
+    }
 
     if (!ctx->request_keepalive) {
         /* the request did not offer keep-alive: whatever the upstream says, its
