@@ -1327,9 +1327,16 @@ lt_http_proxy_trailers(lt_http_request_t *r, lt_http_proxy_ctx_t *ctx, lt_buf_t 
 
         if (rc == LT_AGAIN) {
             if (tb->last == tb->end) {
+                /* the body is whole: it ends without the trailers (which a
+                 * recipient may drop), and the connection, whose end is not
+                 * known, is not kept */
                 lt_log_error(LT_LOG_ERR, r->connection->log, 0,
-                             "upstream sent too big trailers");
-                return LT_ERROR;
+                             "upstream sent too big trailers, ignored");
+                ctx->done = 1;
+                ctx->pass_trailers = 0;
+                buf->pos = buf->last;
+                u->keepalive = 0;
+                return LT_OK;
             }
 
             return LT_AGAIN;
