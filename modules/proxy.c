@@ -64,8 +64,6 @@ static int lt_http_proxy_init_headers(lt_conf_t *cf, lt_http_proxy_loc_conf_t *c
 
 static char *lt_http_proxy_pass(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_proxy_set_header(lt_conf_t *cf, lt_command_t *cmd, void *conf);
-static char *lt_http_proxy_set_body(lt_conf_t *cf, lt_command_t *cmd, void *conf);
-static char *lt_http_proxy_method(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_proxy_temp_path(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_proxy_cache(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_proxy_cache_condition(lt_conf_t *cf, lt_command_t *cmd, void *conf);
@@ -130,10 +128,10 @@ static lt_command_t  lt_http_proxy_commands[] = {
       lt_http_proxy_store_headers_hash, LT_LOC_CONF,
       offsetof(lt_http_proxy_loc_conf_t, headers_hash_bucket_size), NULL },
 
-    { "proxy_set_body", LT_HTTP_PROXY_LOC, 1, 1, lt_http_proxy_set_body, LT_LOC_CONF,
+    { "proxy_set_body", LT_HTTP_PROXY_LOC, 1, 1, lt_http_set_complex_value_slot, LT_LOC_CONF,
       offsetof(lt_http_proxy_loc_conf_t, body_source), NULL },
 
-    { "proxy_method", LT_HTTP_PROXY_LOC, 1, 1, lt_http_proxy_method, LT_LOC_CONF,
+    { "proxy_method", LT_HTTP_PROXY_LOC, 1, 1, lt_http_set_complex_value_slot, LT_LOC_CONF,
       offsetof(lt_http_proxy_loc_conf_t, method), NULL },
 
     { "proxy_http_version", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_enum_slot, LT_LOC_CONF,
@@ -2279,62 +2277,6 @@ lt_http_proxy_set_header(lt_conf_t *cf, lt_command_t *cmd, void *conf)
     kv->value = value[2];
 
     return LT_CONF_OK;
-}
-
-
-static char *
-lt_http_proxy_set_body(lt_conf_t *cf, lt_command_t *cmd, void *conf)
-{
-    lt_http_proxy_loc_conf_t  *plcf = conf;
-
-    lt_str_t                         *value;
-    lt_http_compile_complex_value_t   ccv;
-
-    if (plcf->body_source != LT_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    plcf->body_source = lt_pcalloc(cf->pool, sizeof(lt_http_complex_value_t));
-    if (plcf->body_source == NULL) {
-        return LT_CONF_ERROR;
-    }
-
-    lt_memzero(&ccv, sizeof(lt_http_compile_complex_value_t));
-    ccv.cf = cf;
-    ccv.value = &value[1];
-    ccv.complex_value = plcf->body_source;
-
-    return lt_http_compile_complex_value(&ccv) == LT_OK ? LT_CONF_OK : LT_CONF_ERROR;
-}
-
-
-static char *
-lt_http_proxy_method(lt_conf_t *cf, lt_command_t *cmd, void *conf)
-{
-    lt_http_proxy_loc_conf_t  *plcf = conf;
-
-    lt_str_t                         *value;
-    lt_http_compile_complex_value_t   ccv;
-
-    if (plcf->method != LT_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    plcf->method = lt_pcalloc(cf->pool, sizeof(lt_http_complex_value_t));
-    if (plcf->method == NULL) {
-        return LT_CONF_ERROR;
-    }
-
-    lt_memzero(&ccv, sizeof(lt_http_compile_complex_value_t));
-    ccv.cf = cf;
-    ccv.value = &value[1];
-    ccv.complex_value = plcf->method;
-
-    return lt_http_compile_complex_value(&ccv) == LT_OK ? LT_CONF_OK : LT_CONF_ERROR;
 }
 
 
