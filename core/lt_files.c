@@ -408,3 +408,55 @@ lt_add_path(lt_conf_t *cf, lt_path_t **slot)
 
     return LT_OK;
 }
+
+
+char *
+lt_conf_set_temp_path_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
+{
+    size_t       i;
+    int64_t      level;
+    lt_str_t    *value;
+    lt_path_t  **slot, *path;
+
+    slot = (lt_path_t **) ((char *) conf + cmd->offset);
+
+    if (*slot != LT_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    path = lt_pcalloc(cf->pool, sizeof(lt_path_t));
+    if (path == NULL) {
+        return LT_CONF_ERROR;
+    }
+
+    path->name = value[1];
+
+    if (path->name.len > 1 && path->name.data[path->name.len - 1] == '/') {
+        path->name.len--;
+        path->name.data[path->name.len] = '\0';
+    }
+
+    if (lt_conf_full_name(cf->cycle, &path->name, 0) != LT_OK) {
+        return LT_CONF_ERROR;
+    }
+
+    for (i = 0; i < 3 && i + 2 < cf->args->nelts; i++) {
+        level = lt_atoi(value[i + 2].data, value[i + 2].len);
+
+        if (level < 1 || level > 2) {
+            lt_conf_log_error(LT_LOG_EMERG, cf, 0, "invalid value \"%.*s\" in \"%s\" "
+                              "directive, it must be 1 or 2", (int) value[i + 2].len,
+                              value[i + 2].data, cmd->name);
+            return LT_CONF_ERROR;
+        }
+
+        path->level[i] = (size_t) level;
+        path->len += (size_t) level + 1;
+    }
+
+    *slot = path;
+
+    return lt_add_path(cf, slot) == LT_OK ? LT_CONF_OK : LT_CONF_ERROR;
+}

@@ -55,6 +55,11 @@ int lt_create_full_path(u_char *dir, mode_t access);
  * on its levels) */
 int lt_add_path(lt_conf_t *cf, lt_path_t **slot);
 
+/* lt_conf_set_temp_path_slot: "DIRECTIVE path [level1 [level2 [level3]]]" into the
+ * lt_path_t * at cmd->offset (LT_CONF_UNSET_PTR before), registered with
+ * lt_add_path (client_body_temp_path, proxy_temp_path) */
+char *lt_conf_set_temp_path_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf);
+
 /* lt_create_paths: creates the cycle's paths, owned by user when running as root */
 int lt_create_paths(lt_cycle_t *cycle, uid_t user);
 

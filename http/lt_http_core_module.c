@@ -25,8 +25,6 @@ static char *lt_http_core_limit_except(lt_conf_t *cf, lt_command_t *cmd, void *c
 static char *lt_http_core_keepalive(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_core_internal(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_core_error_log(lt_conf_t *cf, lt_command_t *cmd, void *conf);
-static char *lt_http_core_client_body_temp_path(lt_conf_t *cf, lt_command_t *cmd,
-    void *conf);
 static char *lt_http_core_accepted(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_core_open_file_cache(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_core_lowat_check(lt_conf_t *cf, lt_command_t *cmd, void *conf);
@@ -161,8 +159,8 @@ static lt_command_t  lt_http_core_commands[] = {
     { "client_body_timeout", LT_HTTP_LOC, 1, 1, lt_conf_set_msec_slot, LT_LOC_CONF,
       offsetof(lt_http_core_loc_conf_t, client_body_timeout), NULL },
 
-    { "client_body_temp_path", LT_HTTP_LOC, 1, 4, lt_http_core_client_body_temp_path,
-      LT_LOC_CONF, 0, NULL },
+    { "client_body_temp_path", LT_HTTP_LOC, 1, 4, lt_conf_set_temp_path_slot,
+      LT_LOC_CONF, offsetof(lt_http_core_loc_conf_t, client_body_temp_path), NULL },
 
     { "client_body_in_file_only", LT_HTTP_LOC, 1, 1, lt_conf_set_enum_slot, LT_LOC_CONF,
       offsetof(lt_http_core_loc_conf_t, client_body_in_file_only),
@@ -1381,60 +1379,6 @@ lt_http_core_error_log(lt_conf_t *cf, lt_command_t *cmd, void *conf)
     lt_http_core_loc_conf_t  *clcf = conf;
 
     return lt_log_set_log(cf, &clcf->error_log);
-}
-
-
-static char *
-lt_http_core_client_body_temp_path(lt_conf_t *cf, lt_command_t *cmd, void *conf)
-{
-    size_t                    i;
-    int64_t                   level;
-    lt_str_t                 *value;
-    lt_path_t                *path;
-    lt_http_core_loc_conf_t  *clcf = conf;
-
-    if (clcf->client_body_temp_path != LT_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    path = lt_pcalloc(cf->pool, sizeof(lt_path_t));
-    if (path == NULL) {
-        return LT_CONF_ERROR;
-    }
-
-    path->name = value[1];
-
-    if (path->name.len > 1 && path->name.data[path->name.len - 1] == '/') {
-        path->name.len--;
-        path->name.data[path->name.len] = '\0';
-    }
-
-    if (lt_conf_full_name(cf->cycle, &path->name, 0) != LT_OK) {
-        return LT_CONF_ERROR;
-    }
-
-    for (i = 0; i < 3; i++) {
-        if (i + 2 >= cf->args->nelts) {
-            break;
-        }
-
-        level = lt_atoi(value[i + 2].data, value[i + 2].len);
-        if (level < 1 || level > 2) {
-            lt_conf_log_error(LT_LOG_EMERG, cf, 0, "invalid value \"%s\" in \"%s\" "
-                              "directive, it must be 1 or 2", value[i + 2].data, cmd->name);
-            return LT_CONF_ERROR;
-        }
-
-        path->level[i] = (size_t) level;
-        path->len += (size_t) level + 1;
-    }
-
-    clcf->client_body_temp_path = path;
-
-    return lt_add_path(cf, &clcf->client_body_temp_path) == LT_OK ? LT_CONF_OK
-                                                                 : LT_CONF_ERROR;
 }
 
 

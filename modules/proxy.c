@@ -64,7 +64,6 @@ static int lt_http_proxy_init_headers(lt_conf_t *cf, lt_http_proxy_loc_conf_t *c
 
 static char *lt_http_proxy_pass(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_proxy_set_header(lt_conf_t *cf, lt_command_t *cmd, void *conf);
-static char *lt_http_proxy_temp_path(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_proxy_cache(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_proxy_cache_condition(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_proxy_store_headers_hash(lt_conf_t *cf, lt_command_t *cmd, void *conf);
@@ -202,7 +201,7 @@ static lt_command_t  lt_http_proxy_commands[] = {
     { "proxy_limit_rate", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_size_slot, LT_LOC_CONF,
       offsetof(lt_http_proxy_loc_conf_t, upstream.limit_rate), NULL },
 
-    { "proxy_temp_path", LT_HTTP_PROXY_LOC, 1, 4, lt_http_proxy_temp_path, LT_LOC_CONF,
+    { "proxy_temp_path", LT_HTTP_PROXY_LOC, 1, 4, lt_conf_set_temp_path_slot, LT_LOC_CONF,
       offsetof(lt_http_proxy_loc_conf_t, upstream.temp_path), NULL },
 
     { "proxy_max_temp_file_size", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_size_slot, LT_LOC_CONF,
@@ -2324,58 +2323,6 @@ lt_http_proxy_cache_condition(lt_conf_t *cf, lt_command_t *cmd, void *conf)
     }
 
     return LT_CONF_OK;
-}
-
-
-static char *
-lt_http_proxy_temp_path(lt_conf_t *cf, lt_command_t *cmd, void *conf)
-{
-    lt_http_proxy_loc_conf_t  *plcf = conf;
-
-    size_t      i;
-    int64_t     level;
-    lt_str_t   *value;
-    lt_path_t  *path;
-
-    if (plcf->upstream.temp_path != LT_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    path = lt_pcalloc(cf->pool, sizeof(lt_path_t));
-    if (path == NULL) {
-        return LT_CONF_ERROR;
-    }
-
-    path->name = value[1];
-
-    if (path->name.len > 1 && path->name.data[path->name.len - 1] == '/') {
-        path->name.len--;
-        path->name.data[path->name.len] = '\0';
-    }
-
-    if (lt_conf_full_name(cf->cycle, &path->name, 0) != LT_OK) {
-        return LT_CONF_ERROR;
-    }
-
-    for (i = 0; i < 3 && i + 2 < cf->args->nelts; i++) {
-        level = lt_atoi(value[i + 2].data, value[i + 2].len);
-
-        if (level < 1 || level > 2) {
-            lt_conf_log_error(LT_LOG_EMERG, cf, 0, "invalid value \"%.*s\" in \"%s\" "
-                              "directive, it must be 1 or 2", (int) value[i + 2].len,
-                              value[i + 2].data, cmd->name);
-            return LT_CONF_ERROR;
-        }
-
-        path->level[i] = (size_t) level;
-        path->len += (size_t) level + 1;
-    }
-
-    plcf->upstream.temp_path = path;
-
-    return lt_add_path(cf, &plcf->upstream.temp_path) == LT_OK ? LT_CONF_OK : LT_CONF_ERROR;
 }
 
 
