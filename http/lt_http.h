@@ -12,5 +12,6 @@
 #include "lt_http_core_module.h"
 #include "lt_http_filters.h"
 #include "lt_http_upstream.h"
+#include "lt_http_types.h"
 
 #endif /* LT_HTTP_H */

@@ -459,9 +459,8 @@ lt_http_encoding_name(lt_http_encoding_e enc)
 }
 
 
-/* the token tok in a comma-separated header value, ignoring case */
-static int
-lt_http_ae_has_token(const lt_str_t *value, const char *tok, size_t len)
+int
+lt_http_header_has_token(const lt_str_t *value, const char *tok, size_t len)
 {
     u_char  *p, *last, *found;
 
@@ -503,7 +502,7 @@ lt_http_compress_response_ok(lt_http_request_t *r)
     }
 
     for (h = r->headers_out.cache_control; h; h = h->next) {
-        if (h->hash && lt_http_ae_has_token(&h->value, "no-transform", 12)) {
+        if (h->hash && lt_http_header_has_token(&h->value, "no-transform", 12)) {
             return LT_DECLINED;
         }
     }
@@ -547,7 +546,7 @@ lt_http_add_vary_accept_encoding(lt_http_request_t *r)
     while ((h = lt_list_iter_next(&it)) != NULL) {
         if (h->hash && h->key.len == 4
             && lt_strncasecmp(h->key.data, (u_char *) "Vary", 4) == 0
-            && lt_http_ae_has_token(&h->value, "Accept-Encoding", 15))
+            && lt_http_header_has_token(&h->value, "Accept-Encoding", 15))
         {
             return LT_OK;
         }

@@ -106,4 +106,8 @@ int lt_http_compress_set_headers(lt_http_request_t *r, lt_http_encoding_e enc);
  * LT_OK, or LT_ERROR when out of memory. */
 int lt_http_add_vary_accept_encoding(lt_http_request_t *r);
 
+/* lt_http_header_has_token: 1 when the comma-separated value holds the token tok
+ * (len bytes, ignoring case; "tok" or "tok=..."), else 0 */
+int lt_http_header_has_token(const lt_str_t *value, const char *tok, size_t len);
+
 #endif /* LT_HTTP_ACCEPT_ENCODING_H */

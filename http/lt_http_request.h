@@ -343,6 +343,9 @@ struct lt_http_request_s {
     unsigned                        stat_writing:1;
     unsigned                        stat_processing:1;
     unsigned                        headers_in_done:1;
+    unsigned                        gzip_tested:1;  /* lt_http_compress_ok() ran */
+    unsigned                        gzip_ok:1;      /* ... and said yes */
+    unsigned                        gzip_vary:1;    /* Vary: Accept-Encoding added */
 };
 
 /* r->http_state, for $request_time and the log's "while ..." */

@@ -89,8 +89,21 @@ static void *lt_http_charset_create_loc_conf(lt_conf_t *cf);
 static char *lt_http_charset_merge_loc_conf(lt_conf_t *cf, void *parent, void *child);
 static int lt_http_charset_init(lt_conf_t *cf);
 static char *lt_http_charset_set_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf);
-static char *lt_http_charset_types(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_charset_map_block(lt_conf_t *cf, lt_command_t *cmd, void *conf);
+
+static lt_str_t  lt_http_charset_default_type_list[] = {
+    lt_string("text/html"),
+    lt_string("text/xml"),
+    lt_string("text/plain"),
+    lt_string("text/vnd.wap.wml"),
+    lt_string("application/javascript"),
+    lt_string("application/rss+xml"),
+};
+
+static lt_http_types_default_t  lt_http_charset_default_types = {
+    lt_http_charset_default_type_list, lt_nelts(lt_http_charset_default_type_list)
+};
+
 
 static lt_command_t  lt_http_charset_commands[] = {
 
@@ -104,8 +117,9 @@ static lt_command_t  lt_http_charset_commands[] = {
       LT_LOC_CONF, offsetof(lt_http_charset_loc_conf_t, override_charset), NULL },
 
     /* a child level's list replaces its parent's */
-    { "charset_types", LT_HTTP_ANY_CONF, 1, LT_CONF_MANY, lt_http_charset_types,
-      LT_LOC_CONF, offsetof(lt_http_charset_loc_conf_t, types), NULL },
+    { "charset_types", LT_HTTP_ANY_CONF, 1, LT_CONF_MANY, lt_http_types_slot,
+      LT_LOC_CONF, offsetof(lt_http_charset_loc_conf_t, types),
+      &lt_http_charset_default_types },
 
     { "charset_map", LT_CTX_HTTP | LT_CONF_BLOCK, 2, 2, lt_http_charset_map_block,
       LT_MAIN_CONF, 0, NULL },
@@ -123,14 +137,7 @@ lt_module_t  lt_http_charset_module = {
     .merge_loc_conf = lt_http_charset_merge_loc_conf,
 };
 
-static lt_str_t  lt_http_charset_default_types[] = {
-    lt_string("text/html"),
-    lt_string("text/xml"),
-    lt_string("text/plain"),
-    lt_string("text/vnd.wap.wml"),
-    lt_string("application/javascript"),
-    lt_string("application/rss+xml"),
-};
+
 
 static lt_module_t  lt_http_charset_tag;
 
@@ -220,32 +227,6 @@ lt_http_charset_type_len(lt_http_request_t *r)
 }
 
 
-/* lt_http_charset_test_type: the response's type is in charset_types */
-static int
-lt_http_charset_test_type(lt_http_request_t *r, lt_http_charset_loc_conf_t *lcf)
-{
-    size_t     i, len;
-    lt_str_t  *type;
-
-    len = lt_http_charset_type_len(r);
-    type = lcf->types->elts;
-
-    for (i = 0; i < lcf->types->nelts; i++) {
-        if (lt_str_eq(&type[i], "*")) {
-            return 1;
-        }
-
-        if (type[i].len == len
-            && lt_strncasecmp(type[i].data, r->headers_out.content_type.data, len) == 0)
-        {
-            return 1;
-        }
-    }
-
-    return 0;
-}
-
-
 /* lt_http_charset_destination: the charset to send, or LT_DECLINED to leave
  * the response alone */
 static int
@@ -275,7 +256,7 @@ lt_http_charset_destination(lt_http_request_t *r, lt_str_t *name)
             return LT_DECLINED;
         }
 
-    } else if (!lt_http_charset_test_type(r, lcf)) {
+    } else if (!lt_http_test_content_type(r, lcf->types)) {
         return LT_DECLINED;
     }
 
@@ -970,38 +951,6 @@ lt_http_charset_set_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 }
 
 
-static char *
-lt_http_charset_types(lt_conf_t *cf, lt_command_t *cmd, void *conf)
-{
-    size_t                       i;
-    lt_str_t                    *value, *type;
-    lt_http_charset_loc_conf_t  *lcf = conf;
-
-    if (lcf->types != LT_CONF_UNSET_PTR) {
-        return "is duplicate";
-    }
-
-    lcf->types = lt_array_create(cf->pool, cf->args->nelts - 1, sizeof(lt_str_t));
-    if (lcf->types == NULL) {
-        return LT_CONF_ERROR;
-    }
-
-    value = cf->args->elts;
-
-    for (i = 1; i < cf->args->nelts; i++) {
-        type = lt_array_push(lcf->types);
-        if (type == NULL) {
-            return LT_CONF_ERROR;
-        }
-
-        lt_strlow(value[i].data, value[i].data, value[i].len);
-        *type = value[i];
-    }
-
-    return LT_CONF_OK;
-}
-
-
 /* lt_http_charset_hex: a hex number of 1 to max_digits digits, or -1 */
 static int64_t
 lt_http_charset_hex(lt_str_t *s, size_t max_digits)
@@ -1290,8 +1239,6 @@ lt_http_charset_create_loc_conf(lt_conf_t *cf)
 static char *
 lt_http_charset_merge_loc_conf(lt_conf_t *cf, void *parent, void *child)
 {
-    size_t                       i;
-    lt_str_t                    *type;
     lt_http_charset_loc_conf_t  *prev = parent;
     lt_http_charset_loc_conf_t  *conf = child;
 
@@ -1299,26 +1246,10 @@ lt_http_charset_merge_loc_conf(lt_conf_t *cf, void *parent, void *child)
     lt_conf_merge_value(conf->source_charset, prev->source_charset, LT_HTTP_CHARSET_OFF);
     lt_conf_merge_value(conf->override_charset, prev->override_charset, 0);
 
-    if (conf->types == LT_CONF_UNSET_PTR) {
-        if (prev->types == LT_CONF_UNSET_PTR) {
-            /* built once, at the first level that needs it, and shared below */
-            prev->types = lt_array_create(cf->pool, lt_nelts(lt_http_charset_default_types),
-                                          sizeof(lt_str_t));
-            if (prev->types == NULL) {
-                return LT_CONF_ERROR;
-            }
-
-            for (i = 0; i < lt_nelts(lt_http_charset_default_types); i++) {
-                type = lt_array_push(prev->types);
-                if (type == NULL) {
-                    return LT_CONF_ERROR;
-                }
-
-                *type = lt_http_charset_default_types[i];
-            }
-        }
-
-        conf->types = prev->types;
+    if (lt_http_merge_types(cf, &conf->types, &prev->types, &lt_http_charset_default_types)
+        != LT_CONF_OK)
+    {
+        return LT_CONF_ERROR;
     }
 
     return LT_CONF_OK;

@@ -16,7 +16,7 @@ use Test::More;
 use Lintel::Test;
 use Lintel::HTTP;
 
-my $t = Lintel::Test->new()->has(qw/http http_charset/)->plan(72);
+my $t = Lintel::Test->new()->has(qw/http http_charset/)->plan(73);
 my $dir = $t->testdir();
 my $html = "$dir/html";
 
@@ -121,7 +121,8 @@ is(ct(http_get('/types/t.json')), 'application/json', 'application/json');
 
 is(ct(http_get('/custom/t.foo')), 'text/foo; charset=utf-8', 'charset_types: listed');
 is(ct(http_get('/custom/t.txt')), 'text/plain; charset=utf-8', 'charset_types: lowercase');
-is(ct(http_get('/custom/t.html')), 'text/html', 'charset_types replaces the defaults');
+is(ct(http_get('/custom/t.html')), 'text/html; charset=utf-8', 'charset_types keeps text/html');
+is(ct(http_get('/custom/t.xml')), 'text/xml', 'charset_types replaces the other defaults');
 is(ct(http_get('/any/t.png')), 'image/png; charset=utf-8', 'charset_types *');
 is(ct(http_get('/off/t.html')), 'text/html', 'charset off');
 is(ct(http_get('/inherit/inner/t.html')), 'text/html; charset=utf-8', 'inherited');
@@ -267,6 +268,13 @@ like($r, qr{\A(HTTP/1.1 200 OK\r\n(?:[^\r\n]+\r\n)+\r\nt\.html){2}\z}, 'keep-ali
 
 # configuration errors
 
+sub conf_ok {
+	my ($conf, $re, $name) = @_;
+	$t->write_file('bad.conf', "pid $dir/bad.pid;\nevents {}\nhttp {\n$conf\n}\n");
+	my ($code, $err) = $t->test_config('bad.conf');
+	ok($code == 0 && $err =~ $re, $name) or diag($err);
+}
+
 sub conf_error {
 	my ($conf, $re, $name) = @_;
 	$t->write_file('bad.conf', "pid $dir/bad.pid;\nevents {}\nhttp {\n$conf\n}\n");
@@ -298,8 +306,8 @@ conf_error("charset a b;", qr/invalid number of arguments in "charset" directive
 	'charset: two values');
 conf_error("charset \$;", qr/invalid variable name "\$" in .*bad.conf:4/,
 	'charset: "$"');
-conf_error("charset_types text/a;\ncharset_types text/b;",
-	qr/"charset_types" directive is duplicate in .*bad.conf:5/, 'charset_types: duplicate');
+conf_ok("charset_types text/a;\ncharset_types text/b text/a;",
+	qr/duplicate MIME type "text\/a" in .*bad.conf:5/, 'charset_types: repeated, duplicate type warned');
 conf_error("override_charset yes;",
 	qr/invalid value "yes" in "override_charset" directive, it must be "on" or "off" in .*bad.conf:4/,
 	'override_charset: bad value');
