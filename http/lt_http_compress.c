@@ -129,12 +129,109 @@ lt_module_t  lt_http_compress_module = {
 };
 
 
-/* memory */
+/* memory: the worker's cache of blocks */
+
+#define LT_HTTP_COMPRESS_CACHED_BLOCKS   8
+#define LT_HTTP_COMPRESS_MAX_BLOCK       (8 * 1024 * 1024)
+
+typedef struct lt_http_compress_block_s  lt_http_compress_block_t;
+
+struct lt_http_compress_block_s {
+    lt_http_compress_block_t  *next;
+    size_t                     size;    /* usable bytes after this header */
+};
+
+static lt_http_compress_block_t  *lt_http_compress_blocks;
+static unsigned                   lt_http_compress_nblocks;
+
+/* what the last streams of each coding allocated: the size of its next block */
+static size_t                     lt_http_compress_need[LT_HTTP_ENC_N];
+
+
+/* lt_http_compress_get_block: a cached block of at least size bytes, or a new one */
+static void
+lt_http_compress_get_block(lt_http_compress_mem_t *mem, size_t size, lt_log_t *log)
+{
+    lt_http_compress_block_t  *b, **bp;
+
+    for (bp = &lt_http_compress_blocks; *bp; bp = &(*bp)->next) {
+        if ((*bp)->size >= size) {
+            b = *bp;
+            *bp = b->next;
+            lt_http_compress_nblocks--;
+            goto found;
+        }
+    }
+
+    if (lt_http_compress_nblocks == LT_HTTP_COMPRESS_CACHED_BLOCKS) {
+        /* all too small for what the codings need now */
+        b = lt_http_compress_blocks;
+        lt_http_compress_blocks = b->next;
+        lt_http_compress_nblocks--;
+        free(b);
+    }
+
+    b = lt_alloc(sizeof(lt_http_compress_block_t) + size, log);
+    if (b == NULL) {
+        return;
+    }
+
+    b->size = size;
+
+found:
+
+    mem->block = b;
+    mem->start = (u_char *) (b + 1);
+    mem->pos = mem->start;
+    mem->end = mem->start + b->size;
+}
+
+
+/* lt_http_compress_put_block: the stream's block back into the cache */
+static void
+lt_http_compress_put_block(lt_http_compress_mem_t *mem, lt_http_encoding_e enc)
+{
+    lt_http_compress_block_t  *b;
+
+    if (mem->allocated <= LT_HTTP_COMPRESS_MAX_BLOCK
+        && mem->allocated > lt_http_compress_need[enc])
+    {
+        lt_http_compress_need[enc] = mem->allocated;
+    }
+
+    b = mem->block;
+
+    if (b == NULL) {
+        return;
+    }
+
+    mem->block = NULL;
+    mem->start = mem->pos = mem->end = NULL;
+
+    if (lt_http_compress_nblocks == LT_HTTP_COMPRESS_CACHED_BLOCKS) {
+        free(b);
+        return;
+    }
+
+    b->next = lt_http_compress_blocks;
+    lt_http_compress_blocks = b;
+    lt_http_compress_nblocks++;
+}
+
 
 void *
 lt_http_compress_alloc(lt_http_compress_mem_t *mem, size_t size)
 {
-    void  *p;
+    void    *p;
+    u_char  *pos;
+
+    pos = lt_align_ptr(mem->pos, 16);
+
+    if (mem->block && size <= (size_t) (mem->end - pos)) {
+        mem->pos = pos + size;
+        mem->allocated += size;
+        return pos;
+    }
 
     p = lt_palloc(mem->pool, size);
 
@@ -149,10 +246,13 @@ lt_http_compress_alloc(lt_http_compress_mem_t *mem, size_t size)
 void
 lt_http_compress_free(lt_http_compress_mem_t *mem, void *p)
 {
-    if (p) {
-        /* large blocks go back now; small ones with the pool */
-        (void) lt_pfree(mem->pool, p);
+    if (p == NULL || ((u_char *) p >= mem->start && (u_char *) p < mem->end)) {
+        /* the block goes back whole when the stream ends */
+        return;
     }
+
+    /* large allocations go back now; small ones with the pool */
+    (void) lt_pfree(mem->pool, p);
 }
 
 
@@ -421,13 +521,17 @@ lt_http_compress_header_filter(lt_http_request_t *r)
 static void
 lt_http_compress_end(lt_http_compress_ctx_t *ctx)
 {
-    if (ctx->state && !ctx->ended) {
-        ctx->ended = 1;
-
-        if (ctx->k->end) {
-            ctx->k->end(ctx->state);
-        }
+    if (ctx->ended) {
+        return;
     }
+
+    ctx->ended = 1;
+
+    if (ctx->state && ctx->k->end) {
+        ctx->k->end(ctx->state);
+    }
+
+    lt_http_compress_put_block(&ctx->mem, ctx->k->encoding);
 }
 
 
@@ -636,11 +740,6 @@ lt_http_compress_body_filter(lt_http_request_t *r, lt_chain_t *in)
     c = r->connection;
 
     if (ctx->state == NULL) {
-        ctx->state = ctx->k->start(r, ctx->conf, ctx->length, &ctx->mem);
-        if (ctx->state == NULL) {
-            goto failed;
-        }
-
         cln = lt_pool_cleanup_add(r->pool, 0);
         if (cln == NULL) {
             goto failed;
@@ -648,6 +747,16 @@ lt_http_compress_body_filter(lt_http_request_t *r, lt_chain_t *in)
 
         cln->handler = lt_http_compress_cleanup;
         cln->data = ctx;
+
+        if (lt_http_compress_need[ctx->k->encoding]) {
+            lt_http_compress_get_block(&ctx->mem, lt_http_compress_need[ctx->k->encoding],
+                                       c->log);
+        }
+
+        ctx->state = ctx->k->start(r, ctx->conf, ctx->length, &ctx->mem);
+        if (ctx->state == NULL) {
+            goto failed;
+        }
     }
 
     if (in && lt_chain_add_copy(r->pool, &ctx->in, in) != LT_OK) {

@@ -50,6 +50,14 @@ typedef struct {
 typedef struct {
     lt_pool_t       *pool;
     size_t           allocated;     /* bytes, all allocations so far */
+
+    /* a block from the worker's cache, carved from the start: a stream of a coding
+     * gets one as large as the last streams of that coding needed, so the library's
+     * memory is neither zeroed by the kernel nor given back on every response */
+    void            *block;
+    u_char          *pos;
+    u_char          *start;
+    u_char          *end;
 } lt_http_compress_mem_t;
 
 void *lt_http_compress_alloc(lt_http_compress_mem_t *mem, size_t size);
