@@ -26,7 +26,7 @@ use Lintel::Backend;
 my $t = Lintel::Test->new()->has(qw/http http_gzip http_proxy http_log/);
 my $dir = $t->testdir();
 
-$t->plan(79);
+$t->plan(81);
 
 Lintel::Backend->start(port(8081));
 
@@ -288,6 +288,21 @@ ok(gz($r) && decoded($r) eq 'hello world', 'proxied chunked');
 $r = get('/upgz/headers?h=Content-Encoding:gzip&h=Content-Type:text/plain', ae => 'gzip');
 is(http_header($r, 'Content-Encoding'), 'gzip', 'already encoded: one Content-Encoding');
 is(http_body($r), "headers\n", 'already encoded: body untouched');
+
+# a backend that stops short: the client must see a cut body, not a complete gzip
+$r = get('/upgz/closebody', ae => 'gzip');
+ok(gz($r) && $r !~ /\r\n0\r\n\r\n\z/, 'backend cut short: no last chunk');
+
+# a client that goes away in the middle of a compressed 10 MiB, then a good client
+{
+	my $s = http("GET /big.html HTTP/1.1\nHost: localhost\nAccept-Encoding: gzip\n\n",
+		start => 1);
+	sysread($s, my $buf, 1000);
+	close $s;
+	sleep(0.2);
+	$r = get('/page.html', ae => 'gzip');
+	ok(gz($r) && decoded($r) eq $page, 'after a client left mid-stream');
+}
 
 # flush points: with proxy_buffering off each piece is decodable as it comes
 # (the backend sends "hello", then " world" 200 ms later, then the end 200 ms later)
