@@ -397,18 +397,34 @@ lt_http_upstream_ignore_header_line(lt_http_request_t *r, lt_table_elt_t *h,
 }
 
 
+/* lt_http_upstream_copy_out: a copy of the upstream's header line in the response's
+ * headers, not yet linked to any headers_out field; NULL when out of memory */
+static lt_table_elt_t *
+lt_http_upstream_copy_out(lt_http_request_t *r, lt_table_elt_t *h)
+{
+    lt_table_elt_t  *ho;
+
+    ho = lt_list_push(&r->headers_out.headers);
+    if (ho == NULL) {
+        return NULL;
+    }
+
+    *ho = *h;
+    ho->next = NULL;
+
+    return ho;
+}
+
+
 static int
 lt_http_upstream_copy_header_line(lt_http_request_t *r, lt_table_elt_t *h, uintptr_t offset)
 {
     lt_table_elt_t  *ho, **ph;
 
-    ho = lt_list_push(&r->headers_out.headers);
+    ho = lt_http_upstream_copy_out(r, h);
     if (ho == NULL) {
         return LT_ERROR;
     }
-
-    *ho = *h;
-    ho->next = NULL;
 
     if (offset) {
         ph = (lt_table_elt_t **) ((char *) &r->headers_out + offset);
@@ -425,13 +441,10 @@ lt_http_upstream_copy_multi_header_lines(lt_http_request_t *r, lt_table_elt_t *h
 {
     lt_table_elt_t  *ho, **ph;
 
-    ho = lt_list_push(&r->headers_out.headers);
+    ho = lt_http_upstream_copy_out(r, h);
     if (ho == NULL) {
         return LT_ERROR;
     }
-
-    *ho = *h;
-    ho->next = NULL;
 
     if (offset) {
         ph = (lt_table_elt_t **) ((char *) &r->headers_out + offset);
@@ -509,13 +522,10 @@ lt_http_upstream_copy_last_modified(lt_http_request_t *r, lt_table_elt_t *h,
 {
     lt_table_elt_t  *ho;
 
-    ho = lt_list_push(&r->headers_out.headers);
+    ho = lt_http_upstream_copy_out(r, h);
     if (ho == NULL) {
         return LT_ERROR;
     }
-
-    *ho = *h;
-    ho->next = NULL;
 
     r->headers_out.last_modified = ho;
     r->headers_out.last_modified_time = r->upstream->headers_in.last_modified_time;
@@ -531,13 +541,10 @@ lt_http_upstream_rewrite_location(lt_http_request_t *r, lt_table_elt_t *h,
     int              rc;
     lt_table_elt_t  *ho;
 
-    ho = lt_list_push(&r->headers_out.headers);
+    ho = lt_http_upstream_copy_out(r, h);
     if (ho == NULL) {
         return LT_ERROR;
     }
-
-    *ho = *h;
-    ho->next = NULL;
 
     if (r->upstream->rewrite_redirect) {
         rc = r->upstream->rewrite_redirect(r, ho, 0);
@@ -570,33 +577,23 @@ lt_http_upstream_rewrite_refresh(lt_http_request_t *r, lt_table_elt_t *h, uintpt
     u_char          *p;
     lt_table_elt_t  *ho;
 
-    ho = lt_list_push(&r->headers_out.headers);
+    ho = lt_http_upstream_copy_out(r, h);
     if (ho == NULL) {
         return LT_ERROR;
     }
 
-    *ho = *h;
-    ho->next = NULL;
-
-    if (r->upstream->rewrite_redirect) {
-        p = lt_strlcasestrn(ho->value.data, ho->value.data + ho->value.len,
-                            (u_char *) "url=", 4);
-
-        if (p) {
-            rc = r->upstream->rewrite_redirect(r, ho, p + 4 - ho->value.data);
-
-        } else {
-            return LT_OK;
-        }
-
-        if (rc == LT_DECLINED) {
-            return LT_OK;
-        }
-
-        return rc;
+    if (r->upstream->rewrite_redirect == NULL) {
+        return LT_OK;
     }
 
-    return LT_OK;
+    p = lt_strlcasestrn(ho->value.data, ho->value.data + ho->value.len, (u_char *) "url=", 4);
+    if (p == NULL) {
+        return LT_OK;
+    }
+
+    rc = r->upstream->rewrite_redirect(r, ho, p + 4 - ho->value.data);
+
+    return (rc == LT_DECLINED) ? LT_OK : rc;
 }
 
 
@@ -607,13 +604,10 @@ lt_http_upstream_rewrite_set_cookie(lt_http_request_t *r, lt_table_elt_t *h,
     int              rc;
     lt_table_elt_t  *ho;
 
-    ho = lt_list_push(&r->headers_out.headers);
+    ho = lt_http_upstream_copy_out(r, h);
     if (ho == NULL) {
         return LT_ERROR;
     }
-
-    *ho = *h;
-    ho->next = NULL;
 
     if (r->upstream->rewrite_cookie) {
         rc = r->upstream->rewrite_cookie(r, ho);
