@@ -399,11 +399,6 @@ lt_http_charset_header_filter(lt_http_request_t *r)
         return lt_http_next_header_filter(LT_HTTP_FILTER_CHARSET, r);
     }
 
-    if (r->headers_out.content_encoding && r->headers_out.content_encoding->value.len) {
-        /* a compressed body cannot be recoded */
-        return lt_http_next_header_filter(LT_HTTP_FILTER_CHARSET, r);
-    }
-
     if (r->headers_out.content_type.len == 0) {
         return lt_http_next_header_filter(LT_HTTP_FILTER_CHARSET, r);
     }
@@ -434,6 +429,11 @@ lt_http_charset_header_filter(lt_http_request_t *r)
             && lt_strncasecmp(dst_name.data, src_name.data, dst_name.len) == 0))
     {
         lt_http_charset_set(r, &dst_name);
+        return lt_http_next_header_filter(LT_HTTP_FILTER_CHARSET, r);
+    }
+
+    if (r->headers_out.content_encoding && r->headers_out.content_encoding->value.len) {
+        /* a compressed body cannot be recoded: no charset either */
         return lt_http_next_header_filter(LT_HTTP_FILTER_CHARSET, r);
     }
 
