@@ -899,6 +899,80 @@ lt_http_compress_init(lt_conf_t *cf)
 
 /* configuration */
 
+void
+lt_http_compress_init_conf(lt_http_compress_conf_t *conf)
+{
+    /* bufs stay zeroed: unset while num is 0 */
+    conf->enable = LT_CONF_UNSET;
+    conf->types = LT_CONF_UNSET_PTR;
+    conf->min_length = LT_CONF_UNSET;
+}
+
+
+char *
+lt_http_compress_merge_conf(lt_conf_t *cf, lt_http_compress_conf_t *conf,
+    lt_http_compress_conf_t *prev, const lt_http_types_default_t *types)
+{
+    lt_conf_merge_value(conf->enable, prev->enable, 0);
+    lt_conf_merge_value(conf->min_length, prev->min_length, 20);
+    lt_conf_merge_bufs_value(conf->bufs, prev->bufs, (128 * 1024) / lt_pagesize,
+                             lt_pagesize);
+
+    return lt_http_merge_types(cf, &conf->types, &prev->types, types);
+}
+
+
+/* "512", "32k", "16m" */
+static void
+lt_http_compress_size_text(size_t size, char *buf, size_t len)
+{
+    if (size >= 1024 * 1024 && size % (1024 * 1024) == 0) {
+        (void) snprintf(buf, len, "%zum", size / (1024 * 1024));
+
+    } else if (size >= 1024 && size % 1024 == 0) {
+        (void) snprintf(buf, len, "%zuk", size / 1024);
+
+    } else {
+        (void) snprintf(buf, len, "%zu", size);
+    }
+}
+
+
+char *
+lt_http_compress_pow2_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf)
+{
+    char                           low[32], high[32];
+    size_t                         bits, *field;
+    int64_t                        n;
+    lt_str_t                      *value;
+    const lt_http_compress_pow2_t  *b = cmd->post;
+
+    field = (size_t *) ((char *) conf + cmd->offset);
+
+    if (*field != LT_CONF_UNSET_SIZE) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    n = lt_parse_size(&value[1]);
+
+    for (bits = b->min_bits; n != LT_ERROR && bits <= b->max_bits; bits++) {
+        if (n == (int64_t) 1 << bits) {
+            *field = bits - b->min_bits + b->param_min;
+            return LT_CONF_OK;
+        }
+    }
+
+    lt_http_compress_size_text((size_t) 1 << b->min_bits, low, sizeof(low));
+    lt_http_compress_size_text((size_t) 1 << b->max_bits, high, sizeof(high));
+
+    lt_conf_log_error(LT_LOG_EMERG, cf, 0, "invalid value \"%s\" in \"%s\" directive, "
+                      "it must be a power of two between %s and %s",
+                      value[1].data, cmd->name, low, high);
+
+    return LT_CONF_ERROR;
+}
+
 static char *
 lt_http_compress_disable(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 {

@@ -23,6 +23,7 @@
 #include "lt_core.h"
 #include "lt_http_request.h"
 #include "lt_http_accept_encoding.h"
+#include "lt_http_types.h"
 
 /* the settings every compressing module has; first member of its loc conf */
 typedef struct {
@@ -82,6 +83,23 @@ typedef struct {
      * early); may be NULL when everything comes from mem */
     void (*end)(void *state);
 } lt_http_compressor_t;
+
+/* the common settings in a module's create_loc_conf / merge_loc_conf: enable off,
+ * min_length 20, bufs one page x (128k / page), types from defaults */
+void lt_http_compress_init_conf(lt_http_compress_conf_t *conf);
+char *lt_http_compress_merge_conf(lt_conf_t *cf, lt_http_compress_conf_t *conf,
+    lt_http_compress_conf_t *prev, const lt_http_types_default_t *types);
+
+/* lt_http_compress_pow2_slot: a window or hash size that must be a power of two from
+ * 1 << min_bits to 1 << max_bits (cmd->post); the size_t field gets
+ * bits - min_bits + param_min, the library's parameter */
+typedef struct {
+    size_t           min_bits;
+    size_t           max_bits;
+    size_t           param_min;
+} lt_http_compress_pow2_t;
+
+char *lt_http_compress_pow2_slot(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 
 /* lt_http_compress_register: adds a compressor; from a module's postconfiguration */
 int lt_http_compress_register(lt_conf_t *cf, const lt_http_compressor_t *k);

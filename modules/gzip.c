@@ -33,8 +33,6 @@ typedef struct {
 static int lt_http_gzip_init(lt_conf_t *cf);
 static void *lt_http_gzip_create_conf(lt_conf_t *cf);
 static char *lt_http_gzip_merge_conf(lt_conf_t *cf, void *parent, void *child);
-static char *lt_http_gzip_window(lt_conf_t *cf, lt_command_t *cmd, void *conf);
-static char *lt_http_gzip_hash(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 
 static lt_str_t  lt_http_gzip_default_type_list[] = {
     lt_string("text/html"),
@@ -45,6 +43,10 @@ static lt_http_types_default_t  lt_http_gzip_default_types = {
 };
 
 static const lt_conf_num_bounds_t  lt_http_gzip_level_bounds = { 1, 9 };
+
+/* gzip_window 512..32k: windowBits 9..15; gzip_hash 512..128k: memLevel 1..9 */
+static const lt_http_compress_pow2_t  lt_http_gzip_window_bounds = { 9, 15, 9 };
+static const lt_http_compress_pow2_t  lt_http_gzip_hash_bounds = { 9, 17, 1 };
 
 static lt_command_t  lt_http_gzip_commands[] = {
 
@@ -64,11 +66,11 @@ static lt_command_t  lt_http_gzip_commands[] = {
     { "gzip_buffers", LT_HTTP_ANY_CONF, 2, 2, lt_conf_set_bufs_slot, LT_LOC_CONF,
       offsetof(lt_http_gzip_conf_t, common.bufs), NULL },
 
-    { "gzip_window", LT_HTTP_ANY_CONF, 1, 1, lt_http_gzip_window, LT_LOC_CONF,
-      offsetof(lt_http_gzip_conf_t, wbits), NULL },
+    { "gzip_window", LT_HTTP_ANY_CONF, 1, 1, lt_http_compress_pow2_slot, LT_LOC_CONF,
+      offsetof(lt_http_gzip_conf_t, wbits), (void *) &lt_http_gzip_window_bounds },
 
-    { "gzip_hash", LT_HTTP_ANY_CONF, 1, 1, lt_http_gzip_hash, LT_LOC_CONF,
-      offsetof(lt_http_gzip_conf_t, memlevel), NULL },
+    { "gzip_hash", LT_HTTP_ANY_CONF, 1, 1, lt_http_compress_pow2_slot, LT_LOC_CONF,
+      offsetof(lt_http_gzip_conf_t, memlevel), (void *) &lt_http_gzip_hash_bounds },
 
     /* accepted as nginx does; lintel compresses as data comes either way */
     { "postpone_gzipping", LT_HTTP_ANY_CONF, 1, 1, lt_conf_set_size_slot, LT_LOC_CONF,
@@ -218,59 +220,6 @@ lt_http_gzip_init(lt_conf_t *cf)
 }
 
 
-/* gzip_window 512..32k and gzip_hash 512..128k: powers of two, as zlib's parameters */
-static char *
-lt_http_gzip_pow2(lt_conf_t *cf, lt_command_t *cmd, void *conf, size_t min, size_t max,
-    size_t base_bits, size_t min_param)
-{
-    size_t     size, bits, *field;
-    ssize_t    n;
-    lt_str_t  *value;
-
-    field = (size_t *) ((char *) conf + cmd->offset);
-
-    if (*field != LT_CONF_UNSET_SIZE) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    n = lt_parse_size(&value[1]);
-
-    if (n != LT_ERROR) {
-        size = (size_t) n;
-
-        for (bits = 0; ((size_t) 1 << bits) <= max; bits++) {
-            if (((size_t) 1 << bits) == size && size >= min) {
-                *field = bits - base_bits + min_param;
-                return LT_CONF_OK;
-            }
-        }
-    }
-
-    lt_conf_log_error(LT_LOG_EMERG, cf, 0, "invalid value \"%s\" in \"%s\" directive, "
-                      "it must be a power of two between %zu and %zu",
-                      value[1].data, cmd->name, min, max);
-
-    return LT_CONF_ERROR;
-}
-
-
-static char *
-lt_http_gzip_window(lt_conf_t *cf, lt_command_t *cmd, void *conf)
-{
-    /* 512 bytes is windowBits 9 ... 32k is 15 */
-    return lt_http_gzip_pow2(cf, cmd, conf, 512, 32768, 9, 9);
-}
-
-
-static char *
-lt_http_gzip_hash(lt_conf_t *cf, lt_command_t *cmd, void *conf)
-{
-    /* 512 bytes is memLevel 1 ... 128k is 9 */
-    return lt_http_gzip_pow2(cf, cmd, conf, 512, 131072, 9, 1);
-}
-
-
 static void *
 lt_http_gzip_create_conf(lt_conf_t *cf)
 {
@@ -281,10 +230,7 @@ lt_http_gzip_create_conf(lt_conf_t *cf)
         return NULL;
     }
 
-    /* zeroed: common.bufs (unset while num is 0) */
-    conf->common.enable = LT_CONF_UNSET;
-    conf->common.types = LT_CONF_UNSET_PTR;
-    conf->common.min_length = LT_CONF_UNSET;
+    lt_http_compress_init_conf(&conf->common);
     conf->level = LT_CONF_UNSET;
     conf->wbits = LT_CONF_UNSET_SIZE;
     conf->memlevel = LT_CONF_UNSET_SIZE;
@@ -301,16 +247,12 @@ lt_http_gzip_merge_conf(lt_conf_t *cf, void *parent, void *child)
     lt_http_gzip_conf_t  *prev = parent;
     lt_http_gzip_conf_t  *conf = child;
 
-    lt_conf_merge_value(conf->common.enable, prev->common.enable, 0);
-    lt_conf_merge_value(conf->common.min_length, prev->common.min_length, 20);
-    lt_conf_merge_bufs_value(conf->common.bufs, prev->common.bufs,
-                             (128 * 1024) / lt_pagesize, lt_pagesize);
     lt_conf_merge_value(conf->level, prev->level, 1);
     lt_conf_merge_size_value(conf->wbits, prev->wbits, MAX_WBITS);
     lt_conf_merge_size_value(conf->memlevel, prev->memlevel, MAX_MEM_LEVEL - 1);
     lt_conf_merge_size_value(conf->postpone, prev->postpone, 0);
     lt_conf_merge_value(conf->no_buffer, prev->no_buffer, 0);
 
-    return lt_http_merge_types(cf, &conf->common.types, &prev->common.types,
-                               &lt_http_gzip_default_types);
+    return lt_http_compress_merge_conf(cf, &conf->common, &prev->common,
+                                       &lt_http_gzip_default_types);
 }
