@@ -21,6 +21,7 @@ use IO::Select;
 use Time::HiRes qw(time sleep);
 use Lintel::Test qw(port);
 use Lintel::HTTP;
+use Lintel::Compress;
 use Lintel::Backend;
 
 my $t = Lintel::Test->new()->has(qw/http http_gzip http_proxy http_log/);
@@ -121,40 +122,11 @@ http {
 }
 END
 
-my $page = join('', map { "<p>line $_ of a page that compresses well</p>\n" } 1 .. 2000);
-my $big = '';
-{
-	my $x = 12345;
-	my @w = qw(lorem ipsum dolor sit amet <div> </div> class="x" function return var);
-	while (length $big < 10 * 1024 * 1024) {
-		$x = ($x * 1103515245 + 12345) & 0x7fffffff;
-		$big .= $w[$x % @w] . ' ';
-	}
-}
-
-$t->write_file('html/page.html', $page);
-$t->write_file('html/small.html', 'hello, hello, hello, hello, world');
-$t->write_file('html/tiny.html', 'hi');
-$t->write_file('html/empty.html', '');
-$t->write_file('html/big.html', $big);
-$t->write_file('html/types/t.txt', $page);
-$t->write_file('html/types/t.css', $page);
-$t->write_file('html/types/t.png', $page);
-$t->write_file('html/types/t.html', $page);
+my ($page, $big) = compress_files($t);
 
 $t->run();
 
-# get: a GET over HTTP/1.1 (gzip_http_version is 1.1 by default)
-sub get {
-	my ($uri, %o) = @_;
-	my $h = '';
-	$h .= "Accept-Encoding: $o{ae}\n" if defined $o{ae};
-	$h .= "$_\n" for @{$o{h} || []};
-	my $m = $o{method} || 'GET';
-	my $v = $o{v} || '1.1';
-	return http("$m $uri HTTP/$v\nHost: localhost\nConnection: close\n$h\n",
-		timeout => $o{timeout} || 10);
-}
+sub get { return compress_get(@_) }
 
 sub gz {
 	my ($r) = @_;
@@ -348,12 +320,7 @@ like($log, qr{^/page.html \d+\.\d\d$}m, '$gzip_ratio logged');
 like($log, qr{^/tiny.html -$}m, '$gzip_ratio not found without gzip');
 
 # configuration errors
-sub conf_error {
-	my ($conf, $re, $name) = @_;
-	$t->write_file('bad.conf', "pid $dir/bad.pid;\nevents {}\nhttp {\n$conf\n}\n");
-	my ($code, $err) = $t->test_config('bad.conf');
-	ok($code == 1 && $err =~ $re, $name) or diag($err);
-}
+sub conf_error { compress_conf_error($t, @_) }
 
 conf_error("gzip_comp_level 10;", qr/invalid value "10" in "gzip_comp_level" .*bad.conf:4/,
 	'gzip_comp_level 10');

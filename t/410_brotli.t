@@ -18,6 +18,7 @@ use IO::Select;
 use Time::HiRes qw(time sleep);
 use Lintel::Test qw(port);
 use Lintel::HTTP;
+use Lintel::Compress;
 use Lintel::Backend;
 
 my $t = Lintel::Test->new()->has(qw/http http_brotli http_gzip http_proxy http_log/);
@@ -110,59 +111,18 @@ http {
 }
 END
 
-my $page = join('', map { "<p>line $_ of a page that compresses well</p>\n" } 1 .. 2000);
-my $big = '';
-{
-	my $x = 12345;
-	my @w = qw(lorem ipsum dolor sit amet <div> </div> class="x" function return var);
-	while (length $big < 10 * 1024 * 1024) {
-		$x = ($x * 1103515245 + 12345) & 0x7fffffff;
-		$big .= $w[$x % @w] . ' ';
-	}
-}
-my $small = 'hello, hello, hello, hello, world';
-
-$t->write_file('html/page.html', $page);
-$t->write_file('html/small.html', $small);
-$t->write_file('html/tiny.html', 'hi');
-$t->write_file('html/empty.html', '');
-$t->write_file('html/big.html', $big);
-$t->write_file('html/k1023.html', 'x' x 1023);
-$t->write_file('html/k1024.html', 'x' x 1024);
-$t->write_file('html/t.txt', $page);
-$t->write_file('html/types/t.txt', $page);
-$t->write_file('html/types/t.css', $page);
-$t->write_file('html/types/t.png', $page);
-$t->write_file('html/types/t.html', $page);
+my ($page, $big) = compress_files($t);
+my $small = $Lintel::Compress::SMALL;
 
 $t->run();
 
-sub get {
-	my ($uri, %o) = @_;
-	my $h = '';
-	$h .= "Accept-Encoding: $o{ae}\n" if defined $o{ae};
-	$h .= "$_\n" for @{$o{h} || []};
-	my $m = $o{method} || 'GET';
-	return http("$m $uri HTTP/1.1\nHost: localhost\nConnection: close\n$h\n",
-		timeout => $o{timeout} || 10);
-}
-
-sub ce {
-	my ($r) = @_;
-	return http_header($r, 'Content-Encoding') // 'identity';
-}
+sub get { return compress_get(@_) }
+sub ce { return coding($_[0]) }
 
 sub br { return ce($_[0]) eq 'br' }
 
-# unbrotli: the body decoded by the brotli command ("brotli failed" if it fails)
-my $nfile = 0;
-sub unbrotli {
-	my ($body) = @_;
-	my $f = 'body' . $nfile++ . '.br';
-	$t->write_file($f, $body);
-	my $out = `brotli -dc $dir/$f 2>/dev/null`;
-	return $? == 0 ? $out : 'brotli failed';
-}
+# unbrotli: the body decoded by the brotli command
+sub unbrotli { return decode_with($t, 'brotli -dc', $_[0]) // 'brotli failed' }
 
 sub decoded { return unbrotli(http_body($_[0])) }
 
@@ -332,12 +292,7 @@ like($log, qr{^/page.html \d+\.\d\d$}m, '$brotli_ratio logged');
 like($log, qr{^/tiny.html -$}m, '$brotli_ratio not found without brotli');
 
 # configuration errors
-sub conf_error {
-	my ($conf, $re, $name) = @_;
-	$t->write_file('bad.conf', "pid $dir/bad.pid;\nevents {}\nhttp {\n$conf\n}\n");
-	my ($code, $err) = $t->test_config('bad.conf');
-	ok($code == 1 && $err =~ $re, $name) or diag($err);
-}
+sub conf_error { compress_conf_error($t, @_) }
 
 conf_error('brotli maybe;', qr/invalid value "maybe" in "brotli" .*bad.conf:4/, 'brotli maybe');
 conf_error('brotli on off;', qr/invalid number of arguments in "brotli" .*bad.conf:4/,

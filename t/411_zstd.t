@@ -19,6 +19,7 @@ use IO::Select;
 use Time::HiRes qw(time sleep);
 use Lintel::Test qw(port);
 use Lintel::HTTP;
+use Lintel::Compress;
 use Lintel::Backend;
 
 my $t = Lintel::Test->new()->has(qw/http http_zstd http_gzip http_proxy http_log/);
@@ -129,59 +130,19 @@ http {
 }
 END
 
-my $page = join('', map { "<p>line $_ of a page that compresses well</p>\n" } 1 .. 2000);
-my $big = '';
-{
-	my $x = 12345;
-	my @w = qw(lorem ipsum dolor sit amet <div> </div> class="x" function return var);
-	while (length $big < 10 * 1024 * 1024) {
-		$x = ($x * 1103515245 + 12345) & 0x7fffffff;
-		$big .= $w[$x % @w] . ' ';
-	}
-}
-my $small = 'hello, hello, hello, hello, world';
-
-$t->write_file('html/page.html', $page);
-$t->write_file('html/small.html', $small);
-$t->write_file('html/tiny.html', 'hi');
-$t->write_file('html/empty.html', '');
-$t->write_file('html/big.html', $big);
-$t->write_file('html/k1023.html', 'x' x 1023);
-$t->write_file('html/k1024.html', 'x' x 1024);
-$t->write_file('html/t.txt', $page);
-$t->write_file('html/types/t.txt', $page);
-$t->write_file('html/types/t.css', $page);
-$t->write_file('html/types/t.png', $page);
-$t->write_file('html/types/t.html', $page);
+my ($page, $big) = compress_files($t);
+my $small = $Lintel::Compress::SMALL;
 
 $t->run();
 
-sub get {
-	my ($uri, %o) = @_;
-	my $h = '';
-	$h .= "Accept-Encoding: $o{ae}\n" if defined $o{ae};
-	$h .= "$_\n" for @{$o{h} || []};
-	my $m = $o{method} || 'GET';
-	return http("$m $uri HTTP/1.1\nHost: localhost\nConnection: close\n$h\n",
-		timeout => $o{timeout} || 10);
-}
-
-sub ce {
-	my ($r) = @_;
-	return http_header($r, 'Content-Encoding') // 'identity';
-}
+sub get { return compress_get(@_) }
+sub ce { return coding($_[0]) }
 
 sub zs { return ce($_[0]) eq 'zstd' }
 
-# unzstd: the body decoded by the zstd command ("zstd failed" if it fails)
 my $nfile = 0;
-sub unzstd {
-	my ($body) = @_;
-	my $f = 'body' . $nfile++ . '.zst';
-	$t->write_file($f, $body);
-	my $out = `zstd -dcq $dir/$f 2>/dev/null`;
-	return $? == 0 ? $out : 'zstd failed';
-}
+# unzstd: the body decoded by the zstd command
+sub unzstd { return decode_with($t, 'zstd -dcq', $_[0]) // 'zstd failed' }
 
 sub decoded { return unzstd(http_body($_[0])) }
 
@@ -367,12 +328,7 @@ like($log, qr{^/page.html \d+\.\d\d$}m, '$zstd_ratio logged');
 like($log, qr{^/tiny.html -$}m, '$zstd_ratio not found without zstd');
 
 # configuration errors
-sub conf_error {
-	my ($conf, $re, $name) = @_;
-	$t->write_file('bad.conf', "pid $dir/bad.pid;\nevents {}\nhttp {\n$conf\n}\n");
-	my ($code, $err) = $t->test_config('bad.conf');
-	ok($code == 1 && $err =~ $re, $name) or diag($err);
-}
+sub conf_error { compress_conf_error($t, @_) }
 
 conf_error('zstd maybe;', qr/invalid value "maybe" in "zstd" .*bad.conf:4/, 'zstd maybe');
 conf_error('zstd on off;', qr/invalid number of arguments in "zstd" .*bad.conf:4/,
