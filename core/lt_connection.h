@@ -108,7 +108,7 @@ struct lt_connection_s {
     struct sockaddr    *local_sockaddr;
     socklen_t           local_socklen;
 
-    void               *ssl;            /* TLS state, later */
+    void               *ssl;            /* lt_ssl_connection_t (lt_ssl.h) on TLS */
     lt_buf_t           *buffer;
     lt_queue_t          queue;          /* reusable (idle keep-alive) connections */
     uint64_t            number;

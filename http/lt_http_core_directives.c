@@ -32,11 +32,15 @@ lt_http_listen_option(lt_conf_t *cf, lt_str_t *v, lt_http_listen_opt_t *lsopt)
     }
 
     if (lt_str_eq(v, "ssl")) {
-        /* until TLS is built in: a port that was meant to be encrypted must not
-         * quietly serve plain HTTP */
+#if (LT_MODULE_HTTP_SSL)
+        lsopt->ssl = 1;
+        return LT_OK;
+#else
+        /* a port that was meant to be encrypted must not quietly serve plain HTTP */
         lt_conf_log_error(LT_LOG_EMERG, cf, 0, "the \"ssl\" parameter requires "
                           "http_ssl_module, which this build does not have");
         return LT_ERROR;
+#endif
     }
 
     if (lt_str_eq(v, "http2")) {

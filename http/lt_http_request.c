@@ -11,6 +11,12 @@
 
 #include "lt_http.h"
 
+#if (LT_MODULE_HTTP_SSL)
+#include "ssl.h"
+static void lt_http_ssl_handshake(lt_event_t *rev);
+static void lt_http_ssl_handshake_handler(lt_connection_t *c);
+#endif
+
 static void lt_http_wait_request_handler(lt_event_t *ev);
 static lt_http_request_t *lt_http_create_request(lt_connection_t *c);
 static void lt_http_process_request_line(lt_event_t *rev);
@@ -237,13 +243,143 @@ lt_http_init_connection(lt_connection_t *c)
 
     cscf = addr[i].conf.default_server;
 
+#if (LT_MODULE_HTTP_SSL)
+    if (((lt_http_addr_conf_t *) hc->addr_conf)->ssl) {
+        hc->ssl = 1;
+        c->log->action = "SSL handshaking";
+        rev->handler = lt_http_ssl_handshake;
+    }
+#endif
+
     lt_event_add_timer(rev, cscf->client_header_timeout);
     lt_reusable_connection(c, 1);
 
     if (rev->ready) {
-        lt_http_wait_request_handler(rev);
+        rev->handler(rev);
     }
 }
+
+
+#if (LT_MODULE_HTTP_SSL)
+
+/* lt_http_ssl_handshake: the first bytes on an ssl address: a TLS ClientHello
+ * starts the handshake; anything else is served as plain HTTP and answered
+ * with 497 (the plain HTTP request was sent to an HTTPS port) */
+static void
+lt_http_ssl_handshake(lt_event_t *rev)
+{
+    int                       rc;
+    ssize_t                   n;
+    u_char                    buf[1];
+    lt_connection_t          *c;
+    lt_http_connection_t     *hc;
+    lt_http_core_srv_conf_t  *cscf;
+
+    c = rev->data;
+    hc = c->data;
+
+    if (rev->timedout) {
+        lt_log_error(LT_LOG_INFO, c->log, ETIMEDOUT, "client timed out");
+        lt_http_close_connection(c);
+        return;
+    }
+
+    if (c->close) {
+        lt_http_close_connection(c);
+        return;
+    }
+
+    if (c->ssl == NULL) {
+        do {
+            n = recv(c->fd, buf, 1, MSG_PEEK);
+        } while (n == -1 && errno == EINTR);
+
+        if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            rev->ready = 0;
+
+            if (!rev->timer_set) {
+                cscf = ((lt_http_addr_conf_t *) hc->addr_conf)->default_server;
+                lt_event_add_timer(rev, cscf->client_header_timeout);
+            }
+
+            lt_reusable_connection(c, 1);
+            return;
+        }
+
+        if (n == -1) {
+            lt_connection_error(c, errno, "recv() failed");
+            lt_http_close_connection(c);
+            return;
+        }
+
+        if (n == 0) {
+            lt_log_error(LT_LOG_INFO, c->log, 0, "client closed connection");
+            lt_http_close_connection(c);
+            return;
+        }
+
+        if (!(buf[0] & 0x80) && buf[0] != 0x16) {
+            /* plain HTTP: read as usual, refused once the request is parsed */
+            c->log->action = "waiting for request";
+            rev->handler = lt_http_wait_request_handler;
+            lt_http_wait_request_handler(rev);
+            return;
+        }
+
+        if (lt_http_ssl_create_connection(c) != LT_OK) {
+            lt_http_close_connection(c);
+            return;
+        }
+
+        lt_reusable_connection(c, 0);
+        c->write.handler = lt_http_ssl_handshake;
+    }
+
+    rc = lt_ssl_handshake(c);
+
+    if (rc == LT_AGAIN) {
+        if (!rev->timer_set) {
+            cscf = ((lt_http_addr_conf_t *) hc->addr_conf)->default_server;
+            lt_event_add_timer(rev, cscf->client_header_timeout);
+        }
+
+        return;
+    }
+
+    lt_http_ssl_handshake_handler(c);
+}
+
+
+static void
+lt_http_ssl_handshake_handler(lt_connection_t *c)
+{
+    lt_event_t           *rev;
+    lt_ssl_connection_t  *sc;
+
+    rev = &c->read;
+    sc = c->ssl;
+
+    if (sc == NULL || !sc->handshaked) {
+        if (sc && sc->handshake_rejected) {
+            lt_log_error(LT_LOG_INFO, c->log, 0, "SSL handshake rejected");
+        }
+
+        lt_http_close_connection(c);
+        return;
+    }
+
+    c->log->action = "waiting for request";
+
+    rev->handler = lt_http_wait_request_handler;
+    c->write.handler = lt_http_empty_handler;
+
+    /* the client's first request may already be in OpenSSL's or the socket's
+     * buffers: an edge-triggered event would not come again */
+    rev->ready = 1;
+    lt_http_wait_request_handler(rev);
+}
+
+#endif
 
 
 static void
@@ -1127,6 +1263,26 @@ lt_http_process_request(lt_http_request_t *r)
 
     c = r->connection;
 
+#if (LT_MODULE_HTTP_SSL)
+    if (r->http_connection->ssl) {
+        int  rc;
+
+        if (c->ssl == NULL) {
+            lt_log_error(LT_LOG_INFO, c->log, 0,
+                         "client sent plain HTTP request to HTTPS port");
+            lt_http_finalize_request(r, LT_HTTP_TO_HTTPS);
+            return;
+        }
+
+        rc = lt_http_ssl_verify_request(r);
+
+        if (rc != LT_OK) {
+            lt_http_finalize_request(r, rc);
+            return;
+        }
+    }
+#endif
+
     if (c->read.timer_set) {
         lt_event_del_timer(&c->read);
     }
@@ -1225,12 +1381,39 @@ lt_http_set_virtual_server(lt_http_request_t *r, lt_str_t *host)
 
     hc = r->http_connection;
 
+#if (LT_MODULE_HTTP_SSL)
+    if (hc->ssl_servername) {
+        lt_str_t  *sn = hc->ssl_servername;
+
+        if (sn->len == host->len && memcmp(sn->data, host->data, host->len) == 0) {
+            /* the server{} is the one the handshake chose */
+            return LT_OK;
+        }
+    }
+#endif
+
     rc = lt_http_find_virtual_server(r->connection, hc->addr_conf, host, r, &cscf);
 
     if (rc == LT_ERROR) {
         lt_http_close_request(r, LT_HTTP_INTERNAL_SERVER_ERROR);
         return LT_ERROR;
     }
+
+#if (LT_MODULE_HTTP_SSL)
+    if (hc->ssl_servername) {
+        if (rc == LT_DECLINED) {
+            cscf = ((lt_http_addr_conf_t *) hc->addr_conf)->default_server;
+            rc = LT_OK;
+        }
+
+        if (lt_http_ssl_misdirected(r, cscf)) {
+            lt_log_error(LT_LOG_INFO, r->connection->log, 0, "client attempted to request "
+                         "the server name different from the one that was negotiated");
+            lt_http_finalize_request(r, LT_HTTP_MISDIRECTED_REQUEST);
+            return LT_ERROR;
+        }
+    }
+#endif
 
     if (rc == LT_DECLINED) {
         return LT_OK;
@@ -1815,6 +1998,11 @@ lt_http_set_lingering_close(lt_connection_t *c)
     wev = &c->write;
     wev->handler = lt_http_empty_handler;
 
+#if (LT_MODULE_HTTP_SSL)
+    /* close_notify; what the client still sends is read and dropped */
+    (void) lt_ssl_close_notify(c);
+#endif
+
     if (shutdown(c->fd, SHUT_WR) == -1) {
         lt_connection_error(c, errno, "shutdown() failed");
         lt_http_close_request(r, 0);
@@ -2069,6 +2257,10 @@ lt_http_close_connection(lt_connection_t *c)
     }
 
     pool = c->pool;
+
+#if (LT_MODULE_HTTP_SSL)
+    (void) lt_ssl_shutdown(c);
+#endif
 
     lt_close_connection(c);
 
