@@ -20,6 +20,7 @@
 
 static void lt_http_upstream_init_request(lt_http_request_t *r);
 static void lt_http_upstream_connect(lt_http_request_t *r, lt_http_upstream_t *u);
+static void lt_http_upstream_ssl_handshake(lt_http_request_t *r, lt_http_upstream_t *u);
 static int lt_http_upstream_resolve(lt_http_request_t *r, lt_http_upstream_t *u);
 static void lt_http_upstream_resolve_handler(lt_resolver_ctx_t *ctx);
 static int lt_http_upstream_reinit(lt_http_request_t *r, lt_http_upstream_t *u);
@@ -529,6 +530,13 @@ lt_http_upstream_init_request(lt_http_request_t *r)
         }
     }
 
+    if (uscf == NULL) {
+        /* a handler without proxy_pass: an "if" that matched after one with it */
+        lt_log_error(LT_LOG_ALERT, r->connection->log, 0, "no upstream configuration");
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
     if (uscf->peer.init(r, uscf) != LT_OK) {
         lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
         return;
@@ -662,7 +670,11 @@ lt_http_upstream_connect(lt_http_request_t *r, lt_http_upstream_t *u)
     c->requests++;
     c->data = r;
     c->log = r->connection->log;
-    c->pool = r->pool;
+
+    if (c->ssl == NULL) {
+        /* (a TLS connection keeps the pool of its TLS state) */
+        c->pool = r->pool;
+    }
 
     c->write.handler = lt_http_upstream_handler;
     c->read.handler = lt_http_upstream_handler;
@@ -695,6 +707,12 @@ lt_http_upstream_connect(lt_http_request_t *r, lt_http_upstream_t *u)
     u->request_body_sent = 0;
     u->request_body_blocked = 0;
 
+    if (u->ssl && c->ssl == NULL) {
+        /* TLS first (a reused keepalive connection has it already) */
+        u->write_event_handler = lt_http_upstream_ssl_handshake;
+        u->read_event_handler = lt_http_upstream_ssl_handshake;
+    }
+
     if (rc == LT_AGAIN) {
         u->connecting = 1;
         lt_event_add_timer(&c->write, u->conf->connect_timeout);
@@ -702,6 +720,68 @@ lt_http_upstream_connect(lt_http_request_t *r, lt_http_upstream_t *u)
     }
 
     u->connecting = 0;
+
+    if (u->ssl && c->ssl == NULL) {
+        lt_http_upstream_ssl_handshake(r, u);
+        return;
+    }
+
+    lt_http_upstream_send_request(r, u, 1);
+}
+
+
+/* lt_http_upstream_ssl_handshake: the TLS handshake with the upstream, within
+ * proxy_connect_timeout (counted from the connect), then the request */
+static void
+lt_http_upstream_ssl_handshake(lt_http_request_t *r, lt_http_upstream_t *u)
+{
+    int               rc;
+    lt_connection_t  *c;
+
+    c = u->peer.connection;
+
+    if (c->write.timedout || c->read.timedout) {
+        lt_http_upstream_next(r, u, LT_HTTP_UPSTREAM_FT_TIMEOUT);
+        return;
+    }
+
+    if (u->connecting) {
+        if (lt_http_upstream_test_connect(c) != LT_OK) {
+            lt_http_upstream_next(r, u, LT_HTTP_UPSTREAM_FT_ERROR);
+            return;
+        }
+
+        u->connecting = 0;
+    }
+
+    if (c->ssl == NULL && lt_http_upstream_ssl_start(r, u, c) != LT_OK) {
+        lt_http_upstream_finalize_request(r, u, LT_HTTP_INTERNAL_SERVER_ERROR);
+        return;
+    }
+
+    c->log->action = "SSL handshaking to upstream";
+
+    rc = lt_ssl_handshake(c);
+
+    if (rc == LT_AGAIN) {
+        if (!c->write.timer_set) {
+            lt_event_add_timer(&c->write, u->conf->connect_timeout);
+        }
+
+        return;
+    }
+
+    if (rc != LT_OK || lt_http_upstream_ssl_done(r, u, c) != LT_OK) {
+        lt_http_upstream_next(r, u, LT_HTTP_UPSTREAM_FT_ERROR);
+        return;
+    }
+
+    if (c->write.timer_set) {
+        lt_event_del_timer(&c->write);
+    }
+
+    u->write_event_handler = lt_http_upstream_send_request_handler;
+    u->read_event_handler = lt_http_upstream_process_header;
 
     lt_http_upstream_send_request(r, u, 1);
 }
@@ -2412,8 +2492,13 @@ lt_http_upstream_close_peer(lt_http_upstream_t *u)
         return;
     }
 
-    c->pool = NULL;
-    lt_close_connection(c);
+    if (c->ssl) {
+        lt_http_upstream_ssl_close(c);
+
+    } else {
+        c->pool = NULL;
+        lt_close_connection(c);
+    }
 
     u->peer.connection = NULL;
     u->read_timer_armed = 0;

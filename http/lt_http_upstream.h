@@ -22,6 +22,7 @@
 #include "lt_event_pipe.h"
 #include "lt_http_request.h"
 #include "lt_http_variables.h"
+#include "lt_ssl.h"
 
 /* proxy_next_upstream conditions (bits) */
 #define LT_HTTP_UPSTREAM_FT_ERROR           0x00000002
@@ -178,7 +179,37 @@ typedef struct {
     lt_http_upstream_local_t     *local;
 
     lt_str_t                      module;       /* "proxy", for messages */
+
+    struct lt_http_upstream_ssl_conf_s  *ssl;   /* TLS to the upstream; NULL: none */
 } lt_http_upstream_conf_t;
+
+/* TLS to upstreams (lt_http_upstream_ssl.c): proxy_ssl_* */
+typedef struct lt_http_upstream_ssl_conf_s {
+    lt_ssl_t                     *ctx;          /* the client context */
+    int                           session_reuse;
+    int                           server_name;  /* send SNI */
+    int                           verify;
+    lt_http_complex_value_t      *name;         /* proxy_ssl_name; NULL: the URL's host */
+    lt_http_complex_value_t      *certificate;  /* with variables: loaded per connection */
+    lt_http_complex_value_t      *certificate_key;
+    lt_array_t                   *passwords;    /* lt_str_t, for encrypted keys */
+    void                         *sessions;     /* the worker's saved sessions */
+} lt_http_upstream_ssl_conf_t;
+
+/* lt_http_upstream_ssl_configure: the context's session handling, once it is made
+ * (from the proxy module's merge); LT_OK or LT_ERROR */
+int lt_http_upstream_ssl_configure(lt_conf_t *cf, lt_http_upstream_ssl_conf_t *scf);
+/* lt_http_upstream_ssl_start: TLS on a connected socket: SNI, a saved session, a
+ * client certificate; LT_OK or LT_ERROR (logged) */
+int lt_http_upstream_ssl_start(lt_http_request_t *r, lt_http_upstream_t *u,
+    lt_connection_t *c);
+/* lt_http_upstream_ssl_close: closes an upstream connection that speaks TLS (c->ssl
+ * set): close_notify, the SSL and its pool freed */
+void lt_http_upstream_ssl_close(lt_connection_t *c);
+/* lt_http_upstream_ssl_done: after the handshake: proxy_ssl_verify, and the session
+ * saved for reuse; LT_OK or LT_ERROR (logged) */
+int lt_http_upstream_ssl_done(lt_http_request_t *r, lt_http_upstream_t *u,
+    lt_connection_t *c);
 
 /* the response header as the upstream sent it */
 typedef struct {
@@ -291,6 +322,7 @@ struct lt_http_upstream_s {
 
     lt_str_t                      method;
     lt_str_t                      schema;           /* "http://" */
+    lt_str_t                      ssl_name;         /* the name TLS checks (https) */
     lt_str_t                      uri;              /* for the log's "upstream:" */
 
     lt_http_cleanup_pt           *cleanup;
@@ -315,6 +347,7 @@ struct lt_http_upstream_s {
     unsigned                      body_last_framed:1;
     unsigned                      connecting:1;         /* connect() in progress */
     unsigned                      read_timer_armed:1;
+    unsigned                      ssl:1;                /* https:// */
 };
 
 /* per-request state the upstream core keeps for variables */

@@ -178,6 +178,51 @@ static lt_command_t  lt_http_proxy_commands[] = {
     /* no proxy cache yet: "proxy_cache off" and the cache conditions, which
      * have no effect without a cache (nginx's own behaviour then), are
      * accepted so that common configurations load; a cache zone is refused */
+    /* TLS to the upstream (modules/proxy_ssl.c) */
+    { "proxy_ssl_session_reuse", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_flag_slot, LT_LOC_CONF,
+      offsetof(lt_http_proxy_loc_conf_t, ssl.conf.session_reuse), NULL },
+
+    { "proxy_ssl_protocols", LT_HTTP_PROXY_LOC, 1, LT_CONF_MANY, lt_conf_set_bitmask_slot,
+      LT_LOC_CONF, offsetof(lt_http_proxy_loc_conf_t, ssl.protocols),
+      (void *) lt_http_proxy_ssl_protocols },
+
+    { "proxy_ssl_ciphers", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_str_slot, LT_LOC_CONF,
+      offsetof(lt_http_proxy_loc_conf_t, ssl.ciphers), NULL },
+
+    { "proxy_ssl_name", LT_HTTP_PROXY_LOC, 1, 1, lt_http_set_complex_value_slot, LT_LOC_CONF,
+      offsetof(lt_http_proxy_loc_conf_t, ssl.conf.name), NULL },
+
+    { "proxy_ssl_server_name", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_flag_slot, LT_LOC_CONF,
+      offsetof(lt_http_proxy_loc_conf_t, ssl.conf.server_name), NULL },
+
+    { "proxy_ssl_verify", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_flag_slot, LT_LOC_CONF,
+      offsetof(lt_http_proxy_loc_conf_t, ssl.conf.verify), NULL },
+
+    { "proxy_ssl_verify_depth", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_int_slot, LT_LOC_CONF,
+      offsetof(lt_http_proxy_loc_conf_t, ssl.verify_depth), NULL },
+
+    { "proxy_ssl_trusted_certificate", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_str_slot,
+      LT_LOC_CONF, offsetof(lt_http_proxy_loc_conf_t, ssl.trusted_certificate), NULL },
+
+    { "proxy_ssl_crl", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_str_slot, LT_LOC_CONF,
+      offsetof(lt_http_proxy_loc_conf_t, ssl.crl), NULL },
+
+    { "proxy_ssl_certificate", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_str_slot, LT_LOC_CONF,
+      offsetof(lt_http_proxy_loc_conf_t, ssl.certificate), NULL },
+
+    { "proxy_ssl_certificate_key", LT_HTTP_PROXY_LOC, 1, 1, lt_conf_set_str_slot,
+      LT_LOC_CONF, offsetof(lt_http_proxy_loc_conf_t, ssl.certificate_key), NULL },
+
+    { "proxy_ssl_certificate_cache", LT_HTTP_PROXY_LOC, 1, 3,
+      lt_http_proxy_ssl_certificate_cache, LT_LOC_CONF, 0, NULL },
+
+    { "proxy_ssl_password_file", LT_HTTP_PROXY_LOC, 1, 1, lt_http_proxy_ssl_password_file,
+      LT_LOC_CONF, 0, NULL },
+
+    /* repeated: the commands add up; a level with it replaces the parent's */
+    { "proxy_ssl_conf_command", LT_HTTP_PROXY_LOC, 2, 2, lt_conf_set_keyval_slot,
+      LT_LOC_CONF, offsetof(lt_http_proxy_loc_conf_t, ssl.conf_commands), NULL },
+
     { "proxy_cache", LT_HTTP_PROXY_LOC, 1, 1, lt_http_proxy_cache, LT_LOC_CONF, 0, NULL },
 
     { "proxy_cache_bypass", LT_HTTP_PROXY_LOC, 1, LT_CONF_MANY, lt_http_proxy_cache_condition,
@@ -319,6 +364,7 @@ lt_http_proxy_handler(lt_http_request_t *r)
     if (plcf->proxy_cv == NULL) {
         ctx->vars = plcf->vars;
         u->schema = plcf->vars.schema;
+        u->ssl = plcf->ssl.https;
 
     } else if (lt_http_proxy_eval(r, ctx, plcf) != LT_OK) {
         return LT_HTTP_INTERNAL_SERVER_ERROR;
@@ -396,7 +442,12 @@ lt_http_proxy_set_vars(lt_url_t *u, lt_http_proxy_vars_t *v)
                 v->host_header.len -= u->port_text.len + 1;
             }
 
-            lt_str_set(&v->port, "80");
+            if (u->default_port == 443) {
+                lt_str_set(&v->port, "443");
+
+            } else {
+                lt_str_set(&v->port, "80");
+            }
 
         } else {
             v->port = u->port_text;
@@ -452,6 +503,7 @@ lt_http_proxy_eval(lt_http_request_t *r, lt_http_proxy_ctx_t *ctx,
 {
     u_char              *p;
     size_t               add;
+    in_port_t            port;
     lt_str_t             proxy;
     lt_url_t             url;
     lt_http_upstream_t  *u;
@@ -460,8 +512,15 @@ lt_http_proxy_eval(lt_http_request_t *r, lt_http_proxy_ctx_t *ctx,
         return LT_ERROR;
     }
 
+    port = 80;
+
     if (proxy.len > 7 && lt_strncasecmp(proxy.data, (u_char *) "http://", 7) == 0) {
         add = 7;
+
+    } else if (proxy.len > 8 && lt_strncasecmp(proxy.data, (u_char *) "https://", 8) == 0) {
+        add = 8;
+        port = 443;
+        r->upstream->ssl = 1;
 
     } else {
         lt_log_error(LT_LOG_ERR, r->connection->log, 0, "invalid URL prefix in \"%.*s\"",
@@ -478,7 +537,7 @@ lt_http_proxy_eval(lt_http_request_t *r, lt_http_proxy_ctx_t *ctx,
 
     url.url.len = proxy.len - add;
     url.url.data = proxy.data + add;
-    url.default_port = 80;
+    url.default_port = port;
     url.uri_part = 1;
     url.no_resolve = 1;
 
@@ -1798,6 +1857,8 @@ lt_http_proxy_create_loc_conf(lt_conf_t *cf)
     conf->http_version = LT_CONF_UNSET_UINT;
     conf->pass_trailers = LT_CONF_UNSET;
 
+    lt_http_proxy_ssl_create_conf(&conf->ssl);
+
     conf->headers_hash_max_size = LT_CONF_UNSET_SIZE;
     conf->headers_hash_bucket_size = LT_CONF_UNSET_SIZE;
 
@@ -1973,10 +2034,16 @@ lt_http_proxy_merge_loc_conf(lt_conf_t *cf, void *parent, void *child)
         conf->vars = prev->vars;
         conf->url = prev->url;
         conf->proxy_cv = prev->proxy_cv;
+        conf->ssl.https = prev->ssl.https;
+        conf->ssl.needed = prev->ssl.needed;
     }
 
     if (clcf->lmt_excpt && clcf->handler == NULL && (uc->upstream || conf->proxy_cv)) {
         clcf->handler = lt_http_proxy_handler;
+    }
+
+    if (lt_http_proxy_ssl_merge(cf, conf, prev) != LT_CONF_OK) {
+        return LT_CONF_ERROR;
     }
 
     lt_conf_merge_ptr_value(conf->body_source, prev->body_source, NULL);
@@ -2150,6 +2217,7 @@ lt_http_proxy_pass(lt_conf_t *cf, lt_command_t *cmd, void *conf)
     lt_http_proxy_loc_conf_t  *plcf = conf;
 
     size_t                            add;
+    in_port_t                         port;
     lt_str_t                         *value, *url;
     lt_url_t                          u;
     lt_http_core_loc_conf_t          *clcf;
@@ -2187,15 +2255,22 @@ lt_http_proxy_pass(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 
         plcf->url = *url;
 
+        /* the URL may turn out https: the context is made for it */
+        plcf->ssl.needed = 1;
+
         return LT_CONF_OK;
     }
+
+    port = 80;
 
     if (url->len > 7 && lt_strncasecmp(url->data, (u_char *) "http://", 7) == 0) {
         add = 7;
 
     } else if (url->len > 8 && lt_strncasecmp(url->data, (u_char *) "https://", 8) == 0) {
-        lt_conf_log_error(LT_LOG_EMERG, cf, 0, "https protocol requires SSL support");
-        return LT_CONF_ERROR;
+        add = 8;
+        port = 443;
+        plcf->ssl.https = 1;
+        plcf->ssl.needed = 1;
 
     } else {
         lt_conf_log_error(LT_LOG_EMERG, cf, 0, "invalid URL prefix");
@@ -2206,7 +2281,7 @@ lt_http_proxy_pass(lt_conf_t *cf, lt_command_t *cmd, void *conf)
 
     u.url.len = url->len - add;
     u.url.data = url->data + add;
-    u.default_port = 80;
+    u.default_port = port;
     u.uri_part = 1;
     u.no_resolve = 1;
 

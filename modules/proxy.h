@@ -42,6 +42,22 @@ typedef struct {
     lt_str_t                      uri;          /* the URI part ("" when none) */
 } lt_http_proxy_vars_t;
 
+/* proxy_ssl_*: TLS to the upstream (modules/proxy_ssl.c) */
+typedef struct {
+    lt_http_upstream_ssl_conf_t   conf;         /* what the upstream core reads */
+    unsigned                      protocols;
+    lt_str_t                      ciphers;
+    lt_str_t                      certificate;
+    lt_str_t                      certificate_key;
+    lt_str_t                      trusted_certificate;
+    lt_str_t                      crl;
+    lt_array_t                   *passwords;    /* proxy_ssl_password_file */
+    lt_array_t                   *conf_commands;
+    int                           verify_depth;
+    unsigned                      https:1;      /* proxy_pass https:// (constant) */
+    unsigned                      needed:1;     /* https://, or variables: a context */
+} lt_http_proxy_ssl_t;
+
 typedef struct lt_http_proxy_loc_conf_s {
     lt_http_upstream_conf_t       upstream;
 
@@ -68,8 +84,18 @@ typedef struct lt_http_proxy_loc_conf_s {
 
     lt_http_proxy_rewrite_conf_t  rewrite;      /* proxy_redirect, proxy_cookie_* */
 
+    lt_http_proxy_ssl_t           ssl;
+
     unsigned                      has_proxy:1;  /* proxy_pass set at this level */
 } lt_http_proxy_loc_conf_t;
+
+/* modules/proxy_ssl.c */
+extern const lt_conf_bitmask_t  lt_http_proxy_ssl_protocols[];
+void lt_http_proxy_ssl_create_conf(lt_http_proxy_ssl_t *ssl);
+char *lt_http_proxy_ssl_merge(lt_conf_t *cf, lt_http_proxy_loc_conf_t *conf,
+    lt_http_proxy_loc_conf_t *prev);
+char *lt_http_proxy_ssl_password_file(lt_conf_t *cf, lt_command_t *cmd, void *conf);
+char *lt_http_proxy_ssl_certificate_cache(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 
 extern lt_module_t  lt_http_proxy_module;
 

@@ -132,6 +132,11 @@ lt_http_upstream_keepalive_close(lt_http_upstream_keepalive_cache_t *item)
     lt_queue_insert_head(&item->conf->free, &item->queue);
     item->conf->idle_n--;
 
+    if (c->ssl) {
+        lt_http_upstream_ssl_close(c);
+        return;
+    }
+
     c->pool = NULL;
     lt_close_connection(c);
 }
@@ -388,8 +393,12 @@ lt_http_upstream_free_keepalive_peer(lt_peer_connection_t *pc, void *data, unsig
     /* nothing of the request's may stay: its pool and log go with it */
     c->data = item;
     c->idle = 1;
-    c->pool = NULL;
     c->log = lt_cycle->log;
+
+    if (c->ssl == NULL) {
+        /* (a TLS connection keeps the pool of its TLS state) */
+        c->pool = NULL;
+    }
     c->local_sockaddr = NULL;
     c->local_socklen = 0;
 
