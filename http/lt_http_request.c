@@ -29,6 +29,8 @@ static int lt_http_set_virtual_server(lt_http_request_t *r, lt_str_t *host);
 static int lt_http_request_host(lt_http_request_t *r, lt_str_t *host);
 static void lt_http_request_handler(lt_event_t *ev);
 static void lt_http_terminate_request(lt_http_request_t *r, int rc);
+static void lt_http_terminal_handler(lt_event_t *ev);
+static void lt_http_terminate_write_handler(lt_http_request_t *r);
 static void lt_http_finalize_connection(lt_http_request_t *r);
 static int lt_http_set_write_handler(lt_http_request_t *r);
 static void lt_http_set_keepalive(lt_http_request_t *r);
@@ -1583,11 +1585,49 @@ lt_http_terminate_request(lt_http_request_t *r, int rc)
             r->write_event_handler = lt_http_request_empty_handler;
             return;
         }
+
+        /* the request is inside its handlers (a content phase, an internal
+         * redirect, a filter that failed): code up the stack still uses it, so it
+         * is closed by a posted event, after this event's handlers returned */
+        if (mr->terminal == NULL) {
+            mr->terminal = lt_pcalloc(mr->pool, sizeof(lt_event_t));
+        }
+
+        if (mr->terminal) {
+            mr->terminal->data = mr;
+            mr->terminal->handler = lt_http_terminal_handler;
+            mr->write_event_handler = lt_http_terminate_write_handler;
+            lt_post_event(mr->terminal, &lt_posted_events);
+            return;
+        }
     }
 
     mr->count = 1;
 
     lt_http_close_request(mr, rc);
+}
+
+
+static void
+lt_http_terminal_handler(lt_event_t *ev)
+{
+    lt_http_request_t  *r = ev->data;
+
+    r->count = 1;
+
+    lt_http_close_request(r, 0);
+}
+
+
+/* lt_http_terminate_write_handler: a write event before the posted close */
+static void
+lt_http_terminate_write_handler(lt_http_request_t *r)
+{
+    if (r->terminal->posted) {
+        lt_delete_posted_event(r->terminal);
+    }
+
+    lt_http_terminal_handler(r->terminal);
 }
 
 
@@ -2149,6 +2189,11 @@ lt_http_free_request(lt_http_request_t *r, int rc)
     if (r->pool == NULL) {
         lt_log_error(LT_LOG_ALERT, log, 0, "http request already closed");
         return;
+    }
+
+    if (r->terminal && r->terminal->posted) {
+        /* closed another way before its posted close ran */
+        lt_delete_posted_event(r->terminal);
     }
 
     cln = r->cleanup;

@@ -343,6 +343,9 @@ struct lt_http_request_s {
     unsigned                        stat_writing:1;
     unsigned                        stat_processing:1;
     unsigned                        headers_in_done:1;
+    lt_event_t                     *terminal;       /* the close of a terminated request,
+                                                       posted (lt_http_terminate_request) */
+
     unsigned                        gzip_tested:1;  /* lt_http_compress_ok() ran */
     unsigned                        gzip_ok:1;      /* ... and said yes */
     unsigned                        gzip_vary:1;    /* Vary: Accept-Encoding added */
