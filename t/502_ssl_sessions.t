@@ -128,7 +128,7 @@ my %pids;
 $ctx = ssl_context();
 my $first = https_get('/', port => 8444, ctx => $ctx);
 my $all = 1;
-for (1 .. 16) {
+for (1 .. 20) {
 	my $r = https_get('/', port => 8444, ctx => $ctx);
 	$all = 0 unless $r =~ /reused=r/;
 	$pids{$1} = 1 if $r =~ /pid=(\d+)/;
@@ -143,7 +143,7 @@ SKIP: {
 $ctx = ssl_context();
 https_get('/', port => 8443, ctx => $ctx);
 $all = 1;
-for (1 .. 16) {
+for (1 .. 20) {
 	my $r = https_get('/', port => 8443, ctx => $ctx);
 	$all = 0 unless $r =~ /reused=r/;
 	$pids{$1} = 1 if $r =~ /pid=(\d+)/;

@@ -16,7 +16,7 @@ use Test::More;
 use Lintel::Test;
 use Lintel::SSL;
 
-my $t = Lintel::Test->new()->has(qw/http http_ssl http_rewrite/)->plan(22);
+my $t = Lintel::Test->new()->has(qw/http http_ssl http_rewrite/)->plan(24);
 my $dir = $t->testdir();
 
 ssl_ca($t, 'root');
@@ -152,3 +152,14 @@ like($t->read_file('error.log'), qr/\[error\].*cannot load certificate "\Q$dir\E
 
 like($t->read_file('error.log'), qr/\[info\].*(SSL handshake rejected|unrecognized name)/,
 	'rejected handshake logged at info');
+
+# curl --resolve: two names on one port, each gets its own certificate
+SKIP: {
+	skip 'no curl', 2 if system('command -v curl >/dev/null 2>&1') != 0;
+	my $p = port(8443);
+	for my $case (['exact.example', 'exact'], ['default.example', 'default']) {
+		my ($name, $cn) = @$case;
+		my $v = `curl -sv -k --max-time 5 --resolve $name:$p:127.0.0.1 https://$name:$p/ 2>&1`;
+		like($v, qr/subject: CN ?= ?\Q$cn\E\b.*server=$cn/s, "curl --resolve $name: its certificate");
+	}
+}
