@@ -44,8 +44,10 @@ typedef struct {
     lt_rbtree_t         rbtree;
     lt_rbtree_node_t    sentinel;
     lt_queue_t          expire_queue;
-    lt_ssl_ticket_key_t ticket_key;     /* made when the zone is: for every server
-                                         * that uses the zone and has no key file */
+    lt_ssl_ticket_key_t ticket_keys[2]; /* for every server that uses the zone and
+                                         * has no key file: [0] encrypts, [1] (the
+                                         * one before) still decrypts */
+    time_t              rotated;        /* when [0] was made */
 } lt_ssl_session_cache_t;
 
 static int  lt_ssl_session_cache_index = -1;
@@ -112,6 +114,64 @@ lt_ssl_session_rbtree_insert(lt_rbtree_node_t *temp, lt_rbtree_node_t *node,
 }
 
 
+static int
+lt_ssl_ticket_key_new(lt_ssl_ticket_key_t *key)
+{
+    key->size = 32;
+
+    if (RAND_bytes(key->name, 16) != 1 || RAND_priv_bytes(key->hmac_key, 32) != 1
+        || RAND_priv_bytes(key->aes_key, 32) != 1)
+    {
+        return LT_ERROR;
+    }
+
+    return LT_OK;
+}
+
+
+/* lt_ssl_ticket_keys_get: a copy of the zone's keys (another worker may rotate
+ * them meanwhile), rotated first when a new ticket is to be made and the encrypting
+ * key is older than the session timeout (nginx 1.23.2 does the same): a ticket
+ * lives at most two timeouts, and a stolen key opens only the tickets of its
+ * period. The number of keys (1 or 2). */
+static size_t
+lt_ssl_ticket_keys_get(lt_shm_zone_t *shm_zone, lt_ssl_session_cache_t *cache,
+    time_t timeout, int enc, lt_ssl_ticket_key_t *copy)
+{
+    time_t                now;
+    lt_slab_pool_t       *shpool;
+    lt_ssl_ticket_key_t   key;
+
+    now = time(NULL);
+    key.size = 0;
+
+    if (enc == 1 && now - cache->rotated >= timeout && lt_ssl_ticket_key_new(&key) != LT_OK) {
+        ERR_clear_error();
+        key.size = 0;
+    }
+
+    shpool = (lt_slab_pool_t *) shm_zone->shm.addr;
+
+    lt_shmtx_lock(&shpool->mutex);
+
+    /* (another worker may have rotated since) */
+    if (key.size && now - cache->rotated >= timeout) {
+        cache->ticket_keys[1] = cache->ticket_keys[0];
+        cache->ticket_keys[0] = key;
+        cache->rotated = now;
+    }
+
+    copy[0] = cache->ticket_keys[0];
+    copy[1] = cache->ticket_keys[1];
+
+    lt_shmtx_unlock(&shpool->mutex);
+
+    OPENSSL_cleanse(&key, sizeof(key));
+
+    return copy[1].size ? 2 : 1;
+}
+
+
 int
 lt_ssl_session_cache_init(lt_shm_zone_t *shm_zone, void *data)
 {
@@ -141,15 +201,13 @@ lt_ssl_session_cache_init(lt_shm_zone_t *shm_zone, void *data)
     lt_rbtree_init(&cache->rbtree, &cache->sentinel, lt_ssl_session_rbtree_insert);
     lt_queue_init(&cache->expire_queue);
 
-    cache->ticket_key.size = 32;
-
-    if (RAND_bytes(cache->ticket_key.name, 16) != 1
-        || RAND_priv_bytes(cache->ticket_key.hmac_key, 32) != 1
-        || RAND_priv_bytes(cache->ticket_key.aes_key, 32) != 1)
-    {
+    if (lt_ssl_ticket_key_new(&cache->ticket_keys[0]) != LT_OK) {
         lt_ssl_error(LT_LOG_EMERG, shm_zone->shm.log, 0, "RAND_bytes() failed");
         return LT_ERROR;
     }
+
+    /* [1] stays zeroed (size 0): no key before the first */
+    cache->rotated = time(NULL);
 
     return LT_OK;
 }
@@ -490,7 +548,7 @@ lt_ssl_ticket_key_callback(SSL *ssl_conn, unsigned char *name, unsigned char *iv
     lt_array_t              *keys, zone_keys;
     lt_shm_zone_t           *shm_zone;
     const EVP_CIPHER        *cipher;
-    lt_ssl_ticket_key_t     *key;
+    lt_ssl_ticket_key_t     *key, zone_copy[2];
     lt_ssl_session_cache_t  *cache;
 
     sctx = lt_ssl_session_ctx(ssl_conn);
@@ -508,8 +566,9 @@ lt_ssl_ticket_key_callback(SSL *ssl_conn, unsigned char *name, unsigned char *iv
         cache = shm_zone->data;
 
         lt_memzero(&zone_keys, sizeof(lt_array_t));
-        zone_keys.elts = &cache->ticket_key;
-        zone_keys.nelts = 1;
+        zone_keys.elts = zone_copy;
+        zone_keys.nelts = lt_ssl_ticket_keys_get(shm_zone, cache,
+                                                 SSL_CTX_get_timeout(sctx), enc, zone_copy);
         keys = &zone_keys;
     }
 
