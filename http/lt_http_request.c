@@ -1567,6 +1567,11 @@ lt_http_terminate_request(lt_http_request_t *r, int rc)
 
     mr = r->main;
 
+    if (rc > 0 && (mr->headers_out.status == 0 || mr->connection->sent == 0)) {
+        /* what the log says, also when the close is posted */
+        mr->headers_out.status = (unsigned) rc;
+    }
+
     cln = mr->cleanup;
     mr->cleanup = NULL;
 
