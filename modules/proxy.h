@@ -89,6 +89,33 @@ typedef struct lt_http_proxy_loc_conf_s {
     unsigned                      has_proxy:1;  /* proxy_pass set at this level */
 } lt_http_proxy_loc_conf_t;
 
+/* the state of one proxied request */
+typedef struct {
+    lt_http_proxy_vars_t          vars;         /* of this request (proxy_pass with variables) */
+    off_t                         internal_body_length;
+    lt_http_parse_t               parse;        /* status line, then header lines */
+    lt_http_chunked_t             chunked;
+    lt_buf_t                     *trailers;     /* trailer bytes, parsed in place */
+    lt_http_parse_t              *trailer_parse;
+    unsigned                      head:1;
+    unsigned                      internal_chunked:1;
+    unsigned                      status_done:1;
+    unsigned                      in_trailers:1;
+    unsigned                      done:1;       /* the last chunk and trailers are in */
+    unsigned                      pass_trailers:1;
+    unsigned                      request_keepalive:1;  /* HTTP/1.1 without "close" */
+} lt_http_proxy_ctx_t;
+
+/* modules/proxy_response.c: the response's status line and header, and the input
+ * filters of its body */
+int lt_http_proxy_process_status_line(lt_http_request_t *r);
+int lt_http_proxy_input_filter_init(void *data);
+int lt_http_proxy_non_buffered_copy_filter(void *data, ssize_t bytes);
+/* lt_http_proxy_response_reinit: for the next upstream, the response from the start */
+void lt_http_proxy_response_reinit(lt_http_request_t *r, lt_http_proxy_ctx_t *ctx);
+
+extern lt_module_t  lt_http_proxy_module;
+
 /* modules/proxy_ssl.c */
 extern const lt_conf_bitmask_t  lt_http_proxy_ssl_protocols[];
 void lt_http_proxy_ssl_create_conf(lt_http_proxy_ssl_t *ssl);
