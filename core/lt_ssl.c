@@ -970,67 +970,6 @@ lt_ssl_crl(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file)
 }
 
 
-static int
-lt_ssl_stapling_callback(SSL *ssl_conn, void *data)
-{
-    u_char    *p;
-    lt_str_t  *resp = data;
-
-    if (resp == NULL || resp->len == 0) {
-        return SSL_TLSEXT_ERR_NOACK;
-    }
-
-    p = OPENSSL_malloc(resp->len);
-    if (p == NULL) {
-        return SSL_TLSEXT_ERR_NOACK;
-    }
-
-    memcpy(p, resp->data, resp->len);
-
-    if (SSL_set_tlsext_status_ocsp_resp(ssl_conn, p, (long) resp->len) == 0) {
-        OPENSSL_free(p);
-        return SSL_TLSEXT_ERR_NOACK;
-    }
-
-    return SSL_TLSEXT_ERR_OK;
-}
-
-
-int
-lt_ssl_stapling_file(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file)
-{
-    lt_str_t  name, *resp;
-
-    name.len = file->len;
-    name.data = lt_pnalloc(cf->temp_pool, file->len + 1);
-    if (name.data == NULL) {
-        return LT_ERROR;
-    }
-
-    memcpy(name.data, file->data, file->len);
-    name.data[name.len] = '\0';
-
-    if (lt_conf_full_name(cf->cycle, &name, 1) != LT_OK) {
-        return LT_ERROR;
-    }
-
-    resp = lt_palloc(cf->pool, sizeof(lt_str_t));
-    if (resp == NULL) {
-        return LT_ERROR;
-    }
-
-    if (lt_read_whole_file(cf->pool, (char *) name.data, resp) != LT_OK) {
-        lt_conf_log_error(LT_LOG_EMERG, cf, errno, "open() \"%s\" failed", name.data);
-        return LT_ERROR;
-    }
-
-    SSL_CTX_set_tlsext_status_cb(ssl->ctx, lt_ssl_stapling_callback);
-    SSL_CTX_set_tlsext_status_arg(ssl->ctx, resp);
-
-    return LT_OK;
-}
-
-
 /* connections */
 
 int

@@ -120,8 +120,20 @@ int lt_ssl_client_certificate(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file, int 
     int send_names);
 int lt_ssl_crl(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file);
 
-/* lt_ssl_stapling_file: a DER OCSP response stapled when a client asks */
+/* OCSP stapling (lt_ssl_stapling.c). lt_ssl_stapling: a staple for each
+ * certificate of ssl (names: their configured file names, lt_str_t, in the same
+ * order, for messages; may be NULL): the DER response of file when it is not
+ * empty, else responses the worker fetches from responder (or each
+ * certificate's AIA OCSP URL; "http://" only, names resolved now) at the first
+ * handshake that asks, checked against the context's store when verify. A
+ * certificate without an issuer or a responder URL is left out with a warning.
+ * LT_OK/LT_ERROR (logged). lt_ssl_stapling_file: the same with a file only.
+ * lt_ssl_stapling_trusted: adds file's CAs to the context's store without
+ * asking clients for certificates (to find issuers and verify responses). */
+int lt_ssl_stapling(lt_conf_t *cf, lt_ssl_t *ssl, lt_array_t *names, lt_str_t *file,
+    lt_str_t *responder, int verify);
 int lt_ssl_stapling_file(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file);
+int lt_ssl_stapling_trusted(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file);
 
 /* lt_ssl_session_cache: builtin is an LT_SSL_*_SCACHE marker or a number of
  * sessions; shm_zone (may be NULL) is a shared:NAME:SIZE zone made with

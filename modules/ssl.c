@@ -786,17 +786,25 @@ lt_http_ssl_build(lt_conf_t *cf, lt_http_ssl_srv_conf_t *conf, lt_conf_file_t *t
     }
 
     if (conf->stapling) {
-        if (conf->stapling_file.len) {
-            lt_http_ssl_where(LT_HTTP_SSL_W_STAPLING_FILE);
+        if (!conf->verify) {
+            /* issuers and responders' signers may be there (done above otherwise) */
+            lt_http_ssl_where(LT_HTTP_SSL_W_TRUSTED_CERT);
 
-            if (lt_ssl_stapling_file(cf, &conf->ssl, &conf->stapling_file) != LT_OK) {
+            if (lt_ssl_stapling_trusted(cf, &conf->ssl, &conf->trusted_certificate)
+                != LT_OK)
+            {
                 return LT_CONF_ERROR;
             }
+        }
 
-        } else {
-            /* fetching from the OCSP responder is not built yet */
-            lt_log_error(LT_LOG_WARN, cf->log, 0, "\"ssl_stapling\" ignored: only "
-                         "\"ssl_stapling_file\" is supported");
+        lt_http_ssl_where(LT_HTTP_SSL_W_STAPLING_FILE);
+
+        if (lt_ssl_stapling(cf, &conf->ssl, lt_http_ssl_dynamic(conf) ? NULL
+                            : conf->certificates, &conf->stapling_file,
+                            &conf->stapling_responder, conf->stapling_verify)
+            != LT_OK)
+        {
+            return LT_CONF_ERROR;
         }
     }
 
