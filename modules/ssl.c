@@ -727,6 +727,15 @@ lt_http_ssl_build(lt_conf_t *cf, lt_http_ssl_srv_conf_t *conf, lt_conf_file_t *t
             SSL_CTX_set_verify(conf->ssl.ctx, SSL_VERIFY_PEER,
                                SSL_CTX_get_verify_callback(conf->ssl.ctx));
         }
+
+    } else {
+        /* as nginx, the trusted CAs are loaded whatever ssl_verify_client says: the
+         * store finds issuers (stapling) and verifies responders' signatures */
+        lt_http_ssl_where(LT_HTTP_SSL_W_TRUSTED_CERT);
+
+        if (lt_ssl_stapling_trusted(cf, &conf->ssl, &conf->trusted_certificate) != LT_OK) {
+            return LT_CONF_ERROR;
+        }
     }
 
     lt_http_ssl_where(LT_HTTP_SSL_W_CRL);
@@ -786,17 +795,6 @@ lt_http_ssl_build(lt_conf_t *cf, lt_http_ssl_srv_conf_t *conf, lt_conf_file_t *t
     }
 
     if (conf->stapling) {
-        if (!conf->verify) {
-            /* issuers and responders' signers may be there (done above otherwise) */
-            lt_http_ssl_where(LT_HTTP_SSL_W_TRUSTED_CERT);
-
-            if (lt_ssl_stapling_trusted(cf, &conf->ssl, &conf->trusted_certificate)
-                != LT_OK)
-            {
-                return LT_CONF_ERROR;
-            }
-        }
-
         lt_http_ssl_where(LT_HTTP_SSL_W_STAPLING_FILE);
 
         if (lt_ssl_stapling(cf, &conf->ssl, lt_http_ssl_dynamic(conf) ? NULL
