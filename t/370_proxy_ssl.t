@@ -25,7 +25,7 @@ my $dir = $t->testdir();
 
 plan(skip_all => 'no openssl command') if system('openssl version >/dev/null 2>&1') != 0;
 
-$t->plan(30);
+$t->plan(39);
 
 # a CA, a server certificate for localhost and 127.0.0.1 signed by it, a client
 # certificate signed by it, a second CA that signs nothing we trust
@@ -49,9 +49,37 @@ ossl("x509 -req -in $dir/client.csr -CA $dir/ca.crt -CAkey $dir/ca.key -CAcreate
 	. "-out $dir/client.crt -days 2");
 ossl("rsa -in $dir/client.key -aes256 -passout pass:secret -out $dir/client-enc.key");
 $t->write_file('password', "wrong\nsecret\n");
+
+# revocation lists signed by the CA: one empty, one that revokes the server's
+# certificate (openssl ca needs a tiny database)
+$t->write_file('ca.cnf', <<"CNF");
+[ ca ]
+default_ca = myca
+[ myca ]
+database = $dir/index.txt
+crlnumber = $dir/crlnumber
+default_md = sha256
+default_crl_days = 2
+CNF
+$t->write_file('index.txt', '');
+$t->write_file('crlnumber', "01\n");
+ossl("ca -config $dir/ca.cnf -gencrl -keyfile $dir/ca.key -cert $dir/ca.crt -out $dir/empty.crl");
+ossl("ca -config $dir/ca.cnf -revoke $dir/server.crt -keyfile $dir/ca.key -cert $dir/ca.crt");
+ossl("ca -config $dir/ca.cnf -gencrl -keyfile $dir/ca.key -cert $dir/ca.crt -out $dir/revoked.crl");
 # certificates given with variables are read by the worker, which may run as
 # another user than the one that made them
-chmod(0644, "$dir/client-enc.key", "$dir/client.crt");
+chmod(0644, "$dir/client-enc.key", "$dir/client.crt", "$dir/client.key");
+
+# an intermediate CA and a server certificate it signs (sent with its chain)
+$t->write_file('int.cnf', "basicConstraints=critical,CA:TRUE\nkeyUsage=keyCertSign,cRLSign\n");
+ossl("req -new -nodes -newkey rsa:2048 -keyout $dir/int.key -out $dir/int.csr -subj /CN=int");
+ossl("x509 -req -in $dir/int.csr -CA $dir/ca.crt -CAkey $dir/ca.key -CAcreateserial "
+	. "-out $dir/int.crt -days 2 -extfile $dir/int.cnf");
+ossl("req -new -nodes -newkey rsa:2048 -keyout $dir/leaf.key -out $dir/leaf.csr "
+	. "-subj /CN=localhost");
+ossl("x509 -req -in $dir/leaf.csr -CA $dir/int.crt -CAkey $dir/int.key -CAcreateserial "
+	. "-out $dir/leaf.crt -days 2 -extfile $dir/ext.cnf");
+$t->write_file('leaf-chain.crt', $t->read_file('leaf.crt') . $t->read_file('int.crt'));
 
 # a backend that accepts and never answers (handshake timeout)
 my $silent = IO::Socket::INET->new(Listen => 5, LocalAddr => '127.0.0.1',
@@ -63,7 +91,8 @@ daemon off;
 events {}
 http {
     log_format tls '\$uri reused=\$ssl_session_reused sni=\$ssl_server_name '
-                   'proto=\$ssl_protocol conn=\$connection dn=\$ssl_client_s_dn';
+                   'proto=\$ssl_protocol conn=\$connection dn=\$ssl_client_s_dn '
+                   'cipher=\$ssl_cipher';
 
     upstream pool {
         server 127.0.0.1:%%PORT_8081%%;
@@ -135,6 +164,48 @@ http {
         location /nocert/ {
             proxy_pass https://127.0.0.1:%%PORT_8082%%/;
         }
+        location /ciphers/ {
+            proxy_pass https://127.0.0.1:%%PORT_8081%%/;
+            proxy_ssl_protocols TLSv1.2;
+            proxy_ssl_ciphers ECDHE-RSA-AES128-GCM-SHA256;
+        }
+        location /suites/ {
+            proxy_pass https://127.0.0.1:%%PORT_8081%%/;
+            proxy_ssl_conf_command Ciphersuites TLS_CHACHA20_POLY1305_SHA256;
+        }
+        location /depth0/ {
+            proxy_pass https://127.0.0.1:%%PORT_8084%%/;
+            proxy_ssl_verify on;
+            proxy_ssl_trusted_certificate ca.crt;
+            proxy_ssl_name localhost;
+            proxy_ssl_verify_depth 0;
+        }
+        location /depth1/ {
+            proxy_pass https://127.0.0.1:%%PORT_8084%%/;
+            proxy_ssl_verify on;
+            proxy_ssl_trusted_certificate ca.crt;
+            proxy_ssl_name localhost;
+        }
+        location /crlok/ {
+            proxy_pass https://127.0.0.1:%%PORT_8081%%/;
+            proxy_ssl_verify on;
+            proxy_ssl_trusted_certificate ca.crt;
+            proxy_ssl_name localhost;
+            proxy_ssl_crl empty.crl;
+        }
+        location /crlrevoked/ {
+            proxy_pass https://127.0.0.1:%%PORT_8081%%/;
+            proxy_ssl_verify on;
+            proxy_ssl_trusted_certificate ca.crt;
+            proxy_ssl_name localhost;
+            proxy_ssl_crl revoked.crl;
+        }
+        location /certcache/ {
+            proxy_pass https://127.0.0.1:%%PORT_8082%%/;
+            proxy_ssl_certificate \$arg_c.crt;
+            proxy_ssl_certificate_key \$arg_c.key;
+            proxy_ssl_certificate_cache max=10 inactive=10s valid=1m;
+        }
         location /tls12/ {
             proxy_pass https://127.0.0.1:%%PORT_8081%%/;
             proxy_ssl_protocols TLSv1.2;
@@ -178,6 +249,13 @@ http {
         ssl_client_certificate ca.crt;
         access_log $dir/backend.log tls;
         location / { return 200 "verify=\$ssl_client_verify\\n"; }
+    }
+    # a certificate under an intermediate CA
+    server {
+        listen 127.0.0.1:%%PORT_8084%% ssl;
+        ssl_certificate leaf-chain.crt;
+        ssl_certificate_key leaf.key;
+        location / { return 200 "leaf\\n"; }
     }
     # a plain backend where TLS is expected
     server {
@@ -241,6 +319,19 @@ like(last_log(qr{^/tls12.html}), qr/proto=TLSv1.2 /, 'proxy_ssl_protocols TLSv1.
 get('/tls13.html');
 like(last_log(qr{^/tls13.html}), qr/proto=TLSv1.3 /, 'TLSv1.3 by default');
 
+# ciphers, conf commands, depth, revocation, the certificate cache directive
+get('/ciphers/c.html');
+like(last_log(qr{^/c.html}), qr/cipher=ECDHE-RSA-AES128-GCM-SHA256$/, 'proxy_ssl_ciphers');
+get('/suites/s.html');
+like(last_log(qr{^/s.html}), qr/cipher=TLS_CHACHA20_POLY1305_SHA256$/,
+	'proxy_ssl_conf_command Ciphersuites');
+is(http_status(get('/depth0/')), 502, 'proxy_ssl_verify_depth 0: an intermediate is too deep');
+is(http_status(get('/depth1/')), 200, 'proxy_ssl_verify_depth 1 (default): one intermediate');
+is(http_status(get('/crlok/')), 200, 'proxy_ssl_crl: not revoked');
+is(http_status(get('/crlrevoked/')), 502, 'proxy_ssl_crl: revoked: 502');
+like(http_body(get('/certcache/?c=client')), qr/verify=SUCCESS/,
+	'proxy_ssl_certificate_cache accepted');
+
 # keepalive pool: the same TLS connection twice
 get('/pool/k1.html');
 get('/pool/k2.html');
@@ -282,5 +373,11 @@ conf_error("proxy_ssl_verify on;",
 conf_error("proxy_ssl_protocols TLSv9;",
 	qr/invalid value "TLSv9" in "proxy_ssl_protocols" directive in .*bad.conf:7/,
 	'proxy_ssl_protocols TLSv9');
+conf_error("proxy_ssl_certificate_cache max=0;",
+	qr/invalid parameter "max=0" in "proxy_ssl_certificate_cache" in .*bad.conf:7/,
+	'proxy_ssl_certificate_cache max=0');
+conf_error("proxy_ssl_verify on;\nproxy_ssl_trusted_certificate $dir/ca.crt;\n"
+	. "proxy_ssl_crl $dir/nosuch.crl;", qr/nosuch.crl.*bad.conf/,
+	'proxy_ssl_crl: a missing file');
 conf_error("proxy_ssl_certificate $dir/client.crt;",
 	qr/no "proxy_ssl_certificate_key" is defined for certificate/, 'certificate without a key');

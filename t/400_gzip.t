@@ -27,7 +27,7 @@ use Lintel::Backend;
 my $t = Lintel::Test->new()->has(qw/http http_gzip http_proxy http_log/);
 my $dir = $t->testdir();
 
-$t->plan(81);
+$t->plan(83);
 
 Lintel::Backend->start(port(8081));
 
@@ -101,6 +101,11 @@ http {
             gzip_window 1k;
             gzip_hash 1k;
             gzip_buffers 2 1k;
+        }
+        location /legacy/ {
+            alias $dir/html/;
+            postpone_gzipping 1k;
+            gzip_no_buffer on;
         }
         location /notransform/ {
             alias $dir/html/;
@@ -247,6 +252,8 @@ $r = get('/level9/big.html', ae => 'gzip', timeout => 30);
 ok(gz($r) && decoded($r) eq $big, 'level 9, 1k window and hash, 2 1k buffers: decoded');
 
 ok(!gz(get('/notransform/page.html', ae => 'gzip')), 'Cache-Control: no-transform');
+$r = get('/legacy/page.html', ae => 'gzip');
+ok(gz($r) && decoded($r) eq $page, 'postpone_gzipping and gzip_no_buffer accepted');
 
 # proxied
 $r = get('/up/huge/300000', ae => 'gzip');
@@ -335,6 +342,8 @@ conf_error("gzip_proxied sometimes;", qr/invalid value "sometimes" in "gzip_prox
 conf_error("gzip_disable \"(\";", qr/pcre2_compile\(\) failed.*bad.conf:4/, 'gzip_disable bad regex');
 conf_error("gzip_buffers 4;", qr/invalid number of arguments in "gzip_buffers" .*bad.conf:4/,
 	'gzip_buffers one value');
+conf_error("postpone_gzipping lots;", qr/invalid value "lots" in "postpone_gzipping" .*bad.conf:4/,
+	'postpone_gzipping bad size');
 conf_error("gzip maybe;", qr/invalid value "maybe" in "gzip" .*bad.conf:4/, 'gzip maybe');
 conf_error("compression_order gzip deflate;",
 	qr/invalid value "deflate" in "compression_order" .*bad.conf:4/, 'compression_order unknown');
