@@ -22,6 +22,7 @@ static char *lt_http_ssl_enum_where(lt_conf_t *cf, lt_command_t *cmd, void *conf
 static char *lt_http_ssl_array_where(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static char *lt_http_ssl_certificate(lt_conf_t *cf, lt_command_t *cmd, void *conf);
 static int lt_http_ssl_servername(SSL *ssl_conn, int *ad, void *arg);
+static int lt_http_ssl_client_hello(SSL *ssl_conn, int *ad, void *arg);
 static lt_conf_file_t *lt_http_ssl_at(lt_conf_t *cf, lt_conf_file_t *tmp,
     lt_http_ssl_where_t *w);
 static lt_http_ssl_where_t *lt_http_ssl_cert_where(lt_http_ssl_srv_conf_t *conf,
@@ -648,6 +649,7 @@ lt_http_ssl_build(lt_conf_t *cf, lt_http_ssl_srv_conf_t *conf, lt_conf_file_t *t
     conf->ssl.buffer_size = conf->buffer_size;
 
     SSL_CTX_set_tlsext_servername_callback(conf->ssl.ctx, lt_http_ssl_servername);
+    SSL_CTX_set_client_hello_cb(conf->ssl.ctx, lt_http_ssl_client_hello, NULL);
     SSL_CTX_set_alpn_select_cb(conf->ssl.ctx, lt_http_ssl_alpn_select, NULL);
 
     if (conf->certificates && lt_http_ssl_dynamic(conf)) {
@@ -1160,40 +1162,24 @@ lt_http_ssl_create_connection(lt_connection_t *c)
 }
 
 
-/* lt_http_ssl_servername: the TLS server name picks the server{}: its context
- * (certificates, verification) replaces the default server's */
+/* lt_http_ssl_select: the TLS server name picks the server{}: its context
+ * (certificates, verification, protocols) replaces the default server's.
+ * SSL_TLSEXT_ERR_OK, or SSL_TLSEXT_ERR_ALERT_FATAL with *ad set. */
 static int
-lt_http_ssl_servername(SSL *ssl_conn, int *ad, void *arg)
+lt_http_ssl_select(SSL *ssl_conn, lt_connection_t *c, const u_char *servername, size_t len,
+    int *ad)
 {
     int                       rc;
-    size_t                    len;
-    const char               *servername;
     lt_str_t                  host, *name;
     SSL_CTX                  *ctx;
-    lt_connection_t          *c;
     lt_http_connection_t     *hc;
     lt_http_ssl_srv_conf_t   *sscf;
     lt_http_core_srv_conf_t  *cscf;
 
-    (void) arg;
-
-    c = SSL_get_ex_data(ssl_conn, lt_ssl_connection_index);
-    if (c == NULL) {
-        return SSL_TLSEXT_ERR_NOACK;
-    }
-
     hc = c->data;
 
-    servername = SSL_get_servername(ssl_conn, TLSEXT_NAMETYPE_host_name);
-
-    if (servername == NULL || hc->ssl_servername) {
-        goto done;
-    }
-
-    len = strlen(servername);
-
-    if (len == 0) {
-        goto done;
+    if (len == 0 || hc->ssl_servername) {
+        return SSL_TLSEXT_ERR_OK;
     }
 
     host.data = lt_pnalloc(c->pool, len);
@@ -1225,7 +1211,7 @@ lt_http_ssl_servername(SSL *ssl_conn, int *ad, void *arg)
     }
 
     if (rc == LT_DECLINED) {
-        goto done;
+        return SSL_TLSEXT_ERR_OK;
     }
 
     hc->conf_ctx = cscf->ctx;
@@ -1236,7 +1222,8 @@ lt_http_ssl_servername(SSL *ssl_conn, int *ad, void *arg)
     if (ctx && ctx != SSL_get_SSL_CTX(ssl_conn)) {
         SSL_set_SSL_CTX(ssl_conn, ctx);
 
-        /* what SSL_set_SSL_CTX does not carry over */
+        /* what SSL_set_SSL_CTX does not carry over; the protocols count only when
+         * this runs from the ClientHello callback, before the version is chosen */
         SSL_set_verify(ssl_conn, SSL_CTX_get_verify_mode(ctx),
                        SSL_CTX_get_verify_callback(ctx));
         SSL_set_verify_depth(ssl_conn, SSL_CTX_get_verify_depth(ctx));
@@ -1246,7 +1233,86 @@ lt_http_ssl_servername(SSL *ssl_conn, int *ad, void *arg)
         SSL_set_max_proto_version(ssl_conn, SSL_CTX_get_max_proto_version(ctx));
     }
 
-done:
+    return SSL_TLSEXT_ERR_OK;
+
+error:
+
+    *ad = SSL_AD_INTERNAL_ERROR;
+    return SSL_TLSEXT_ERR_ALERT_FATAL;
+}
+
+
+/* lt_http_ssl_client_hello: the server{} is chosen from the ClientHello's
+ * server_name extension as soon as it arrives, so that its ssl_protocols and
+ * other settings apply to the version and cipher OpenSSL is about to choose (as
+ * nginx 1.29.2); a malformed extension is left to OpenSSL to refuse */
+static int
+lt_http_ssl_client_hello(SSL *ssl_conn, int *ad, void *arg)
+{
+    size_t                len, n;
+    const unsigned char  *p;
+    lt_connection_t      *c;
+
+    (void) arg;
+
+    c = SSL_get_ex_data(ssl_conn, lt_ssl_connection_index);
+
+    if (c == NULL
+        || !SSL_client_hello_get0_ext(ssl_conn, TLSEXT_TYPE_server_name, &p, &len))
+    {
+        return SSL_CLIENT_HELLO_SUCCESS;
+    }
+
+    /* ServerNameList: a 2-byte length, then (type, 2-byte length, name) */
+    if (len < 5 || (size_t) ((p[0] << 8) | p[1]) != len - 2
+        || p[2] != TLSEXT_NAMETYPE_host_name)
+    {
+        return SSL_CLIENT_HELLO_SUCCESS;
+    }
+
+    n = (size_t) ((p[3] << 8) | p[4]);
+
+    if (n + 5 > len || memchr(p + 5, '\0', n) != NULL) {
+        return SSL_CLIENT_HELLO_SUCCESS;
+    }
+
+    if (lt_http_ssl_select(ssl_conn, c, p + 5, n, ad) != SSL_TLSEXT_ERR_OK) {
+        return SSL_CLIENT_HELLO_ERROR;
+    }
+
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+
+/* lt_http_ssl_servername: OpenSSL's server name callback: the server{} when the
+ * ClientHello callback did not choose it already, and ssl_reject_handshake */
+static int
+lt_http_ssl_servername(SSL *ssl_conn, int *ad, void *arg)
+{
+    int                      rc;
+    const char              *servername;
+    lt_connection_t         *c;
+    lt_http_connection_t    *hc;
+    lt_http_ssl_srv_conf_t  *sscf;
+
+    (void) arg;
+
+    c = SSL_get_ex_data(ssl_conn, lt_ssl_connection_index);
+    if (c == NULL) {
+        return SSL_TLSEXT_ERR_NOACK;
+    }
+
+    hc = c->data;
+
+    servername = SSL_get_servername(ssl_conn, TLSEXT_NAMETYPE_host_name);
+
+    if (servername) {
+        rc = lt_http_ssl_select(ssl_conn, c, (const u_char *) servername,
+                                strlen(servername), ad);
+        if (rc != SSL_TLSEXT_ERR_OK) {
+            return rc;
+        }
+    }
 
     sscf = ((lt_http_conf_ctx_t *) hc->conf_ctx)->srv_conf[lt_http_ssl_module.ctx_index];
 
@@ -1257,11 +1323,6 @@ done:
     }
 
     return SSL_TLSEXT_ERR_OK;
-
-error:
-
-    *ad = SSL_AD_INTERNAL_ERROR;
-    return SSL_TLSEXT_ERR_ALERT_FATAL;
 }
 
 

@@ -16,7 +16,7 @@ use Test::More;
 use Lintel::Test;
 use Lintel::SSL;
 
-my $t = Lintel::Test->new()->has(qw/http http_ssl http_rewrite/)->plan(24);
+my $t = Lintel::Test->new()->has(qw/http http_ssl http_rewrite/)->plan(26);
 my $dir = $t->testdir();
 
 ssl_ca($t, 'root');
@@ -36,6 +36,14 @@ http {
         ssl_certificate $dir/default.crt;
         ssl_certificate_key $dir/default.key;
         location / { return 200 "server=default sni=\$ssl_server_name host=\$host"; }
+    }
+    server {
+        listen 127.0.0.1:%%PORT_8443%% ssl;
+        server_name tls12.example;
+        ssl_certificate $dir/exact.crt;
+        ssl_certificate_key $dir/exact.key;
+        ssl_protocols TLSv1.2;
+        location / { return 200 "server=tls12 proto=\$ssl_protocol"; }
     }
     server {
         listen 127.0.0.1:%%PORT_8443%% ssl;
@@ -162,4 +170,15 @@ SKIP: {
 		my $v = `curl -sv -k --max-time 5 --resolve $name:$p:127.0.0.1 https://$name:$p/ 2>&1`;
 		like($v, qr/subject: CN ?= ?\Q$cn\E\b.*server=$cn/s, "curl --resolve $name: its certificate");
 	}
+}
+
+# the server chosen by SNI brings its own ssl_protocols (chosen from the ClientHello,
+# before the version is)
+SKIP: {
+	skip 'no curl', 2 if system('command -v curl >/dev/null 2>&1') != 0;
+	my $p = port(8443);
+	my $v = `curl -sk --max-time 5 --resolve tls12.example:$p:127.0.0.1 https://tls12.example:$p/`;
+	like($v, qr/server=tls12 proto=TLSv1.2$/, 'ssl_protocols of the SNI server: TLSv1.2');
+	$v = `curl -sk --max-time 5 --tls-max 1.2 --resolve exact.example:$p:127.0.0.1 https://exact.example:$p/`;
+	like($v, qr/server=exact/, 'another server on the port still takes TLSv1.2 clients');
 }
