@@ -876,6 +876,49 @@ lt_ssl_verify_callback(int ok, X509_STORE_CTX *x509_store)
 }
 
 
+/* lt_ssl_verify_locations: file's CAs (relative to the configuration) into the
+ * context's store; name gets the full file name */
+static int
+lt_ssl_verify_locations(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file, lt_str_t *name)
+{
+    name->len = file->len;
+    name->data = lt_pnalloc(cf->temp_pool, file->len + 1);
+    if (name->data == NULL) {
+        return LT_ERROR;
+    }
+
+    memcpy(name->data, file->data, file->len);
+    name->data[name->len] = '\0';
+
+    if (lt_conf_full_name(cf->cycle, name, 1) != LT_OK) {
+        return LT_ERROR;
+    }
+
+    if (SSL_CTX_load_verify_locations(ssl->ctx, (char *) name->data, NULL) == 0) {
+        lt_ssl_conf_error(cf, "SSL_CTX_load_verify_locations(\"%s\") failed", name->data);
+        return LT_ERROR;
+    }
+
+    /* OpenSSL keeps errors of certificates it skipped */
+    ERR_clear_error();
+
+    return LT_OK;
+}
+
+
+int
+lt_ssl_trusted_certificate(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file)
+{
+    lt_str_t  name;
+
+    if (file->len == 0) {
+        return LT_OK;
+    }
+
+    return lt_ssl_verify_locations(cf, ssl, file, &name);
+}
+
+
 int
 lt_ssl_client_certificate(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file, int depth,
     int send_names)
@@ -890,25 +933,9 @@ lt_ssl_client_certificate(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file, int dept
         return LT_OK;
     }
 
-    name.len = file->len;
-    name.data = lt_pnalloc(cf->temp_pool, file->len + 1);
-    if (name.data == NULL) {
+    if (lt_ssl_verify_locations(cf, ssl, file, &name) != LT_OK) {
         return LT_ERROR;
     }
-
-    memcpy(name.data, file->data, file->len);
-    name.data[name.len] = '\0';
-
-    if (lt_conf_full_name(cf->cycle, &name, 1) != LT_OK) {
-        return LT_ERROR;
-    }
-
-    if (SSL_CTX_load_verify_locations(ssl->ctx, (char *) name.data, NULL) == 0) {
-        lt_ssl_conf_error(cf, "SSL_CTX_load_verify_locations(\"%s\") failed", name.data);
-        return LT_ERROR;
-    }
-
-    ERR_clear_error();
 
     if (!send_names) {
         return LT_OK;

@@ -116,6 +116,9 @@ int lt_ssl_conf_commands(lt_conf_t *cf, lt_ssl_t *ssl, lt_array_t *commands);
 /* lt_ssl_client_certificate: CAs that verify clients (their names are sent in
  * the CertificateRequest when send_names); lt_ssl_trusted_certificate: CAs that
  * verify without being announced; lt_ssl_crl: revocation lists */
+/* lt_ssl_trusted_certificate: file's CAs into the context's store, without
+ * asking anyone for a certificate (stapling issuers, responders, upstreams) */
+int lt_ssl_trusted_certificate(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file);
 int lt_ssl_client_certificate(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file, int depth,
     int send_names);
 int lt_ssl_crl(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file);
@@ -128,12 +131,10 @@ int lt_ssl_crl(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file);
  * handshake that asks, checked against the context's store when verify. A
  * certificate without an issuer or a responder URL is left out with a warning.
  * LT_OK/LT_ERROR (logged). lt_ssl_stapling_file: the same with a file only.
- * lt_ssl_stapling_trusted: adds file's CAs to the context's store without
- * asking clients for certificates (to find issuers and verify responses). */
+ */
 int lt_ssl_stapling(lt_conf_t *cf, lt_ssl_t *ssl, lt_array_t *names, lt_str_t *file,
     lt_str_t *responder, int verify);
 int lt_ssl_stapling_file(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file);
-int lt_ssl_stapling_trusted(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file);
 
 /* lt_ssl_session_cache: builtin is an LT_SSL_*_SCACHE marker or a number of
  * sessions; shm_zone (may be NULL) is a shared:NAME:SIZE zone made with

@@ -436,40 +436,6 @@ lt_ssl_stapling_file(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file)
 }
 
 
-int
-lt_ssl_stapling_trusted(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *file)
-{
-    lt_str_t  name;
-
-    if (file->len == 0) {
-        return LT_OK;
-    }
-
-    name.len = file->len;
-    name.data = lt_pnalloc(cf->temp_pool, file->len + 1);
-    if (name.data == NULL) {
-        return LT_ERROR;
-    }
-
-    memcpy(name.data, file->data, file->len);
-    name.data[name.len] = '\0';
-
-    if (lt_conf_full_name(cf->cycle, &name, 1) != LT_OK) {
-        return LT_ERROR;
-    }
-
-    if (SSL_CTX_load_verify_locations(ssl->ctx, (char *) name.data, NULL) == 0) {
-        lt_ssl_error(LT_LOG_EMERG, cf->log, 0, "SSL_CTX_load_verify_locations(\"%s\") failed",
-                     name.data);
-        return LT_ERROR;
-    }
-
-    ERR_clear_error();
-
-    return LT_OK;
-}
-
-
 static void
 lt_ssl_stapling_cleanup(void *data)
 {

@@ -117,40 +117,10 @@ lt_http_proxy_ssl_verify_callback(int ok, X509_STORE_CTX *store)
 static int
 lt_http_proxy_ssl_trusted(lt_conf_t *cf, lt_http_proxy_ssl_t *ssl)
 {
-    lt_str_t  name;
-    u_char   *p;
-
     SSL_CTX_set_verify(ssl->conf.ctx->ctx, SSL_VERIFY_PEER, lt_http_proxy_ssl_verify_callback);
     SSL_CTX_set_verify_depth(ssl->conf.ctx->ctx, ssl->verify_depth);
 
-    if (ssl->trusted_certificate.len == 0) {
-        return LT_OK;
-    }
-
-    p = lt_pnalloc(cf->temp_pool, ssl->trusted_certificate.len + 1);
-    if (p == NULL) {
-        return LT_ERROR;
-    }
-
-    memcpy(p, ssl->trusted_certificate.data, ssl->trusted_certificate.len);
-    p[ssl->trusted_certificate.len] = '\0';
-    name.data = p;
-    name.len = ssl->trusted_certificate.len;
-
-    if (lt_conf_full_name(cf->cycle, &name, 1) != LT_OK) {
-        return LT_ERROR;
-    }
-
-    if (SSL_CTX_load_verify_locations(ssl->conf.ctx->ctx, (char *) name.data, NULL) != 1) {
-        lt_ssl_error(LT_LOG_EMERG, cf->log, 0, "SSL_CTX_load_verify_locations(\"%s\") failed",
-                     name.data);
-        return LT_ERROR;
-    }
-
-    /* OpenSSL keeps errors of certificates it skipped */
-    ERR_clear_error();
-
-    return LT_OK;
+    return lt_ssl_trusted_certificate(cf, ssl->conf.ctx, &ssl->trusted_certificate);
 }
 
 

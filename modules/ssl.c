@@ -735,7 +735,7 @@ lt_http_ssl_build(lt_conf_t *cf, lt_http_ssl_srv_conf_t *conf, lt_conf_file_t *t
          * store finds issuers (stapling) and verifies responders' signatures */
         lt_http_ssl_where(LT_HTTP_SSL_W_TRUSTED_CERT);
 
-        if (lt_ssl_stapling_trusted(cf, &conf->ssl, &conf->trusted_certificate) != LT_OK) {
+        if (lt_ssl_trusted_certificate(cf, &conf->ssl, &conf->trusted_certificate) != LT_OK) {
             return LT_CONF_ERROR;
         }
     }
