@@ -256,3 +256,42 @@ lt_chain_size(lt_chain_t *in)
 
     return size;
 }
+
+
+int
+lt_chain_get_out_buf(lt_pool_t *p, lt_chain_t **free, size_t *n, const lt_bufs_t *bufs,
+    lt_buf_tag_t tag, lt_buf_t **out)
+{
+    lt_buf_t    *b;
+    lt_chain_t  *cl;
+
+    if (*free) {
+        cl = *free;
+        *free = cl->next;
+        b = cl->buf;
+        lt_free_chain_link(p, cl);
+
+    } else if (*n < bufs->num) {
+        b = lt_create_temp_buf(p, bufs->size);
+        if (b == NULL) {
+            return LT_ERROR;
+        }
+
+        b->tag = tag;
+        b->recycled = 1;
+        (*n)++;
+
+    } else {
+        return LT_AGAIN;
+    }
+
+    b->pos = b->start;
+    b->last = b->start;
+    b->flush = 0;
+    b->last_buf = 0;
+    b->last_in_chain = 0;
+
+    *out = b;
+
+    return LT_OK;
+}

@@ -81,6 +81,12 @@ int lt_chain_add_copy(lt_pool_t *pool, lt_chain_t **chain, lt_chain_t *in);
 /* lt_chain_get_free_buf: a link with a buffer from *free, or a fresh empty one */
 lt_chain_t *lt_chain_get_free_buf(lt_pool_t *p, lt_chain_t **free);
 
+/* lt_chain_get_out_buf: an output buffer for a filter that owns at most bufs->num
+ * of bufs->size: a rewound one from *free, a new one (tagged, counted in *n), or
+ * LT_AGAIN when all are still on their way to the client; LT_OK, LT_ERROR */
+int lt_chain_get_out_buf(lt_pool_t *p, lt_chain_t **free, size_t *n, const lt_bufs_t *bufs,
+    lt_buf_tag_t tag, lt_buf_t **out);
+
 /* lt_chain_update_chains: appends *out to *busy, then moves the consumed buffers of
  * *busy that carry `tag` to *free (rewound) and returns other consumed links to
  * the pool */

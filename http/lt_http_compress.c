@@ -570,34 +570,8 @@ lt_http_compress_emit(lt_http_request_t *r, lt_http_compress_ctx_t *ctx)
 static int
 lt_http_compress_get_buf(lt_http_request_t *r, lt_http_compress_ctx_t *ctx)
 {
-    lt_chain_t  *cl;
-
-    if (ctx->free) {
-        cl = ctx->free;
-        ctx->free = cl->next;
-        ctx->out_buf = cl->buf;
-        lt_free_chain_link(r->pool, cl);
-
-    } else if (ctx->nbufs < ctx->conf->bufs.num) {
-        ctx->out_buf = lt_create_temp_buf(r->pool, ctx->conf->bufs.size);
-        if (ctx->out_buf == NULL) {
-            return LT_ERROR;
-        }
-
-        ctx->out_buf->tag = (lt_buf_tag_t) &lt_http_compress_module;
-        ctx->out_buf->recycled = 1;
-        ctx->nbufs++;
-
-    } else {
-        return LT_AGAIN;
-    }
-
-    ctx->out_buf->pos = ctx->out_buf->start;
-    ctx->out_buf->last = ctx->out_buf->start;
-    ctx->out_buf->flush = 0;
-    ctx->out_buf->last_buf = 0;
-
-    return LT_OK;
+    return lt_chain_get_out_buf(r->pool, &ctx->free, &ctx->nbufs, &ctx->conf->bufs,
+                                (lt_buf_tag_t) &lt_http_compress_module, &ctx->out_buf);
 }
 
 

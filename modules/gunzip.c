@@ -255,38 +255,12 @@ lt_http_gunzip_mark(lt_http_request_t *r, lt_http_gunzip_ctx_t *ctx, unsigned la
 static int
 lt_http_gunzip_get_buf(lt_http_request_t *r, lt_http_gunzip_ctx_t *ctx)
 {
-    lt_chain_t             *cl;
     lt_http_gunzip_conf_t  *conf;
 
     conf = lt_http_get_module_loc_conf(r, lt_http_gunzip_module);
 
-    if (ctx->free) {
-        cl = ctx->free;
-        ctx->free = cl->next;
-        ctx->out_buf = cl->buf;
-        lt_free_chain_link(r->pool, cl);
-
-    } else if (ctx->nbufs < conf->bufs.num) {
-        ctx->out_buf = lt_create_temp_buf(r->pool, conf->bufs.size);
-        if (ctx->out_buf == NULL) {
-            return LT_ERROR;
-        }
-
-        ctx->out_buf->tag = (lt_buf_tag_t) &lt_http_gunzip_module;
-        ctx->out_buf->recycled = 1;
-        ctx->nbufs++;
-
-    } else {
-        return LT_AGAIN;
-    }
-
-    ctx->out_buf->pos = ctx->out_buf->start;
-    ctx->out_buf->last = ctx->out_buf->start;
-    ctx->out_buf->flush = 0;
-    ctx->out_buf->last_buf = 0;
-    ctx->out_buf->last_in_chain = 0;
-
-    return LT_OK;
+    return lt_chain_get_out_buf(r->pool, &ctx->free, &ctx->nbufs, &conf->bufs,
+                                (lt_buf_tag_t) &lt_http_gunzip_module, &ctx->out_buf);
 }
 
 
