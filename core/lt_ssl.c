@@ -471,11 +471,50 @@ lt_ssl_use_certificate_key(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *key,
 }
 
 
+/* lt_ssl_runtime_name: a file name made at run time, NUL-terminated and, when
+ * relative, made absolute against the configuration's directory ("data:" values
+ * are left alone) */
+static int
+lt_ssl_runtime_name(lt_pool_t *pool, lt_str_t *name)
+{
+    u_char          *p;
+    size_t           plen;
+    const lt_str_t  *prefix;
+
+    if (name->len > 5 && memcmp(name->data, "data:", 5) == 0) {
+        plen = 0;
+        prefix = NULL;
+
+    } else {
+        prefix = (const lt_str_t *) &lt_cycle->conf_prefix;
+        plen = (name->len && name->data[0] == '/') ? 0 : prefix->len;
+    }
+
+    p = lt_pnalloc(pool, plen + name->len + 1);
+    if (p == NULL) {
+        return LT_ERROR;
+    }
+
+    if (plen) {
+        memcpy(p, prefix->data, plen);
+    }
+
+    memcpy(p + plen, name->data, name->len);
+    p[plen + name->len] = '\0';
+
+    name->data = p;
+    name->len += plen;
+
+    return LT_OK;
+}
+
+
 /* lt_ssl_connection_certificate: a certificate (with its chain) and key for
- * one connection, named at run time ("data:..." or an absolute file name);
- * errors are logged at error level and fail the handshake */
+ * one connection, named at run time ("data:...", or a file name, relative to the
+ * configuration's directory); errors are logged at error level and fail the
+ * handshake */
 int
-lt_ssl_connection_certificate(lt_connection_t *c, lt_str_t *cert, lt_str_t *key,
+lt_ssl_connection_certificate(lt_connection_t *c, lt_str_t *cert_name, lt_str_t *key_name,
     lt_array_t *passwords)
 {
     BIO          *bio;
@@ -484,7 +523,19 @@ lt_ssl_connection_certificate(lt_connection_t *c, lt_str_t *cert, lt_str_t *key,
     size_t        i, tries;
     lt_str_t     *pwd;
     unsigned long n;
+    lt_str_t      cert_full, key_full, *cert, *key;
     SSL          *ssl = ((lt_ssl_connection_t *) c->ssl)->connection;
+
+    cert_full = *cert_name;
+    key_full = *key_name;
+    cert = &cert_full;
+    key = &key_full;
+
+    if (lt_ssl_runtime_name(c->pool, cert) != LT_OK
+        || lt_ssl_runtime_name(c->pool, key) != LT_OK)
+    {
+        return LT_ERROR;
+    }
 
     bio = (cert->len > 5 && memcmp(cert->data, "data:", 5) == 0)
           ? BIO_new_mem_buf(cert->data + 5, (int) (cert->len - 5))

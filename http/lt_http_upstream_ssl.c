@@ -13,7 +13,6 @@
  */
 
 #include <arpa/inet.h>
-#include <openssl/pem.h>
 
 #include "lt_http.h"
 #include "lt_http_upstream.h"
@@ -213,109 +212,13 @@ lt_http_upstream_ssl_is_ip(const lt_str_t *name)
 }
 
 
-static int
-lt_http_upstream_ssl_password(char *buf, int size, int rwflag, void *userdata)
-{
-    lt_str_t  *pwd = userdata;
-
-    (void) rwflag;
-
-    if (pwd == NULL || (int) pwd->len > size) {
-        return 0;
-    }
-
-    memcpy(buf, pwd->data, pwd->len);
-
-    return (int) pwd->len;
-}
-
-
-/* lt_http_upstream_ssl_path: a file name made at run time, NUL-terminated in buf
- * (size bytes), relative to the configuration's directory as the constant ones */
-static int
-lt_http_upstream_ssl_path(const lt_str_t *name, char *buf, size_t size)
-{
-    size_t           plen;
-    const lt_str_t  *prefix;
-
-    prefix = &((lt_cycle_t *) lt_cycle)->conf_prefix;
-    plen = (name->len && name->data[0] == '/') ? 0 : prefix->len;
-
-    if (plen + name->len >= size) {
-        return LT_ERROR;
-    }
-
-    memcpy(buf, prefix->data, plen);
-    memcpy(buf + plen, name->data, name->len);
-    buf[plen + name->len] = '\0';
-
-    return LT_OK;
-}
-
-
-/* lt_http_upstream_ssl_key: a private key from a file or "data:", trying each
- * password of proxy_ssl_password_file in turn; NULL on failure */
-static EVP_PKEY *
-lt_http_upstream_ssl_key(const lt_str_t *key, lt_array_t *passwords)
-{
-    BIO       *bio;
-    size_t     i, n;
-    EVP_PKEY  *pkey;
-    lt_str_t  *pwd;
-    char       path[4096];
-
-    if (key->len > 5 && memcmp(key->data, "data:", 5) == 0) {
-        bio = BIO_new_mem_buf(key->data + 5, (int) (key->len - 5));
-
-    } else if (lt_http_upstream_ssl_path(key, path, sizeof(path)) == LT_OK) {
-        bio = BIO_new_file(path, "r");
-
-    } else {
-        return NULL;
-    }
-
-    if (bio == NULL) {
-        return NULL;
-    }
-
-    pwd = passwords ? passwords->elts : NULL;
-    n = passwords ? passwords->nelts : 0;
-    pkey = NULL;
-
-    for (i = 0; i < (n ? n : 1); i++) {
-        if (i && BIO_reset(bio) < 0) {
-            break;
-        }
-
-        pkey = PEM_read_bio_PrivateKey(bio, NULL, lt_http_upstream_ssl_password,
-                                       n ? &pwd[i] : NULL);
-        if (pkey) {
-            ERR_clear_error();
-            break;
-        }
-    }
-
-    BIO_free(bio);
-
-    return pkey;
-}
-
-
 /* lt_http_upstream_ssl_certificate: proxy_ssl_certificate with variables: the
- * certificate (with its chain) and key of this connection, from files or "data:" */
+ * certificate (with its chain) and key of this connection */
 static int
 lt_http_upstream_ssl_certificate(lt_http_request_t *r, lt_http_upstream_ssl_conf_t *scf,
-    SSL *ssl)
+    lt_connection_t *c)
 {
-    int        rc;
-    BIO       *bio;
-    X509      *x509;
-    EVP_PKEY  *pkey;
-    lt_str_t   cert, key;
-    lt_log_t  *log;
-    char       path[4096];
-
-    log = r->connection->log;
+    lt_str_t  cert, key;
 
     if (lt_http_complex_value(r, scf->certificate, &cert) != LT_OK
         || lt_http_complex_value(r, scf->certificate_key, &key) != LT_OK)
@@ -328,51 +231,7 @@ lt_http_upstream_ssl_certificate(lt_http_request_t *r, lt_http_upstream_ssl_conf
         return LT_OK;
     }
 
-    if (cert.len > 5 && memcmp(cert.data, "data:", 5) == 0) {
-        bio = BIO_new_mem_buf(cert.data + 5, (int) (cert.len - 5));
-        x509 = bio ? PEM_read_bio_X509_AUX(bio, NULL, NULL, NULL) : NULL;
-
-        rc = (x509 && SSL_use_certificate(ssl, x509) == 1) ? LT_OK : LT_ERROR;
-        X509_free(x509);
-
-        while (rc == LT_OK && (x509 = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-            if (SSL_add0_chain_cert(ssl, x509) != 1) {
-                X509_free(x509);
-                rc = LT_ERROR;
-            }
-        }
-
-        ERR_clear_error();  /* the end of the chain */
-        BIO_free(bio);
-
-    } else {
-        rc = LT_ERROR;
-
-        if (lt_http_upstream_ssl_path(&cert, path, sizeof(path)) == LT_OK
-            && SSL_use_certificate_chain_file(ssl, path) == 1)
-        {
-            rc = LT_OK;
-        }
-    }
-
-    if (rc != LT_OK) {
-        lt_ssl_error(LT_LOG_ERR, log, 0, "cannot load certificate \"%.*s\"",
-                     (int) cert.len, cert.data);
-        return LT_ERROR;
-    }
-
-    pkey = lt_http_upstream_ssl_key(&key, scf->passwords);
-
-    if (pkey == NULL || SSL_use_PrivateKey(ssl, pkey) != 1) {
-        EVP_PKEY_free(pkey);
-        lt_ssl_error(LT_LOG_ERR, log, 0, "cannot load certificate key \"%.*s\"",
-                     (int) key.len, key.data);
-        return LT_ERROR;
-    }
-
-    EVP_PKEY_free(pkey);
-
-    return LT_OK;
+    return lt_ssl_connection_certificate(c, &cert, &key, scf->passwords);
 }
 
 
@@ -430,7 +289,7 @@ lt_http_upstream_ssl_start(lt_http_request_t *r, lt_http_upstream_t *u, lt_conne
         }
     }
 
-    if (scf->certificate && lt_http_upstream_ssl_certificate(r, scf, ssl) != LT_OK) {
+    if (scf->certificate && lt_http_upstream_ssl_certificate(r, scf, c) != LT_OK) {
         return LT_ERROR;
     }
 

@@ -545,38 +545,6 @@ lt_http_ssl_fake_request(lt_connection_t *c)
 }
 
 
-/* lt_http_ssl_full_name: a relative file name made absolute against the
- * configuration directory, NUL-terminated ("data:" values are left alone) */
-static int
-lt_http_ssl_full_name(lt_http_request_t *r, lt_str_t *name)
-{
-    u_char          *p;
-    const lt_str_t  *prefix;
-
-    if ((name->len > 5 && memcmp(name->data, "data:", 5) == 0)
-        || (name->len && name->data[0] == '/'))
-    {
-        return LT_OK;
-    }
-
-    prefix = (const lt_str_t *) &lt_cycle->conf_prefix;
-
-    p = lt_pnalloc(r->pool, prefix->len + name->len + 1);
-    if (p == NULL) {
-        return LT_ERROR;
-    }
-
-    memcpy(p, prefix->data, prefix->len);
-    memcpy(p + prefix->len, name->data, name->len);
-    p[prefix->len + name->len] = '\0';
-
-    name->data = p;
-    name->len += prefix->len;
-
-    return LT_OK;
-}
-
-
 /* lt_http_ssl_certificate_cb: certificates whose names have variables */
 static int
 lt_http_ssl_certificate_cb(SSL *ssl_conn, void *arg)
@@ -608,9 +576,7 @@ lt_http_ssl_certificate_cb(SSL *ssl_conn, void *arg)
             return 0;
         }
 
-        if (lt_http_ssl_full_name(r, &cert) != LT_OK
-            || lt_http_ssl_full_name(r, &key) != LT_OK
-            || lt_ssl_connection_certificate(c, &cert, &key, conf->passwords) != LT_OK)
+        if (lt_ssl_connection_certificate(c, &cert, &key, conf->passwords) != LT_OK)
         {
             return 0;
         }
