@@ -418,20 +418,14 @@ lt_ssl_use_certificate(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *cert)
 }
 
 
-int
-lt_ssl_use_certificate_key(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *key,
-    lt_array_t *passwords)
+/* lt_ssl_read_key: a private key from bio, trying each password in turn (an
+ * encrypted key); NULL when none opens it */
+static EVP_PKEY *
+lt_ssl_read_key(BIO *bio, lt_array_t *passwords)
 {
-    BIO        *bio;
-    EVP_PKEY   *pkey;
-    lt_str_t    name, *pwd;
-    size_t      tries, i;
-
-    /* tried with each password in turn */
-    bio = lt_ssl_bio(cf, key, &name, "certificate key");
-    if (bio == NULL) {
-        return LT_ERROR;
-    }
+    size_t     i, tries;
+    lt_str_t  *pwd;
+    EVP_PKEY  *pkey;
 
     tries = passwords ? passwords->nelts : 1;
     pwd = passwords ? passwords->elts : NULL;
@@ -450,6 +444,25 @@ lt_ssl_use_certificate_key(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *key,
         }
     }
 
+    return pkey;
+}
+
+
+int
+lt_ssl_use_certificate_key(lt_conf_t *cf, lt_ssl_t *ssl, lt_str_t *key,
+    lt_array_t *passwords)
+{
+    BIO        *bio;
+    EVP_PKEY   *pkey;
+    lt_str_t    name;
+
+    /* tried with each password in turn */
+    bio = lt_ssl_bio(cf, key, &name, "certificate key");
+    if (bio == NULL) {
+        return LT_ERROR;
+    }
+
+    pkey = lt_ssl_read_key(bio, passwords);
     BIO_free(bio);
 
     if (pkey == NULL) {
@@ -520,8 +533,6 @@ lt_ssl_connection_certificate(lt_connection_t *c, lt_str_t *cert_name, lt_str_t 
     BIO          *bio;
     X509         *x509, *ca;
     EVP_PKEY     *pkey;
-    size_t        i, tries;
-    lt_str_t     *pwd;
     unsigned long n;
     lt_str_t      cert_full, key_full, *cert, *key;
     SSL          *ssl = ((lt_ssl_connection_t *) c->ssl)->connection;
@@ -594,23 +605,7 @@ lt_ssl_connection_certificate(lt_connection_t *c, lt_str_t *cert_name, lt_str_t 
         return LT_ERROR;
     }
 
-    tries = passwords ? passwords->nelts : 1;
-    pwd = passwords ? passwords->elts : NULL;
-    pkey = NULL;
-
-    for (i = 0; i < tries; i++) {
-        if (i > 0) {
-            (void) BIO_reset(bio);
-            ERR_clear_error();
-        }
-
-        pkey = PEM_read_bio_PrivateKey(bio, NULL, lt_ssl_password_callback,
-                                       pwd ? &pwd[i] : NULL);
-        if (pkey) {
-            break;
-        }
-    }
-
+    pkey = lt_ssl_read_key(bio, passwords);
     BIO_free(bio);
 
     if (pkey == NULL || SSL_use_PrivateKey(ssl, pkey) == 0) {
